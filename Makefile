@@ -1,0 +1,23 @@
+# Makefile — pg_insights: the extension (PGXS) plus the collector and dashboard daemons
+
+MODULE_big = pg_insights
+OBJS = \
+	extension/pg_insights.o \
+	extension/hooks.o \
+	extension/shape.o \
+	extension/store.o \
+	extension/persist.o \
+	extension/views.o \
+	extension/comment.o \
+	extension/normtext.o
+
+EXTENSION = pg_insights
+DATA = $(wildcard sql/pg_insights--*.sql)
+PGFILEDESC = "pg_insights - query insights for PostgreSQL"
+
+PG_CPPFLAGS = -I$(srcdir)/extension
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,377 @@
+/*
+ * hooks.c — the capture: post_parse_analyze, Executor{Start,Run,Finish,End}
+ * and ProcessUtility wrappers, nesting level, and the hand-off to the store.
+ *
+ * Cost model: per execution one cache probe (queryid -> shape), a scan of the
+ * last bytes of the statement text for a comment, and one shared-lock store
+ * update.  Text normalization and catalog lookups happen only when a shape
+ * entry is created.
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "executor/executor.h"
+#include "executor/instrument.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "parser/analyze.h"
+#include "tcop/utility.h"
+
+#include "pg_insights.h"
+
+static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Depth of executor/utility calls in progress in this backend. */
+static int	nesting_level = 0;
+
+#define pgi_enabled(level) \
+	(!IsParallelWorker() && pgi_shared != NULL && \
+	 (pgi_track == PGI_TRACK_ALL || \
+	  (pgi_track == PGI_TRACK_TOP && (level) == 0)))
+
+/* Utility statements whose work is counted through the executor. */
+#define PGI_HANDLED_UTILITY(n) \
+	(!IsA(n, ExecuteStmt) && !IsA(n, PrepareStmt) && !IsA(n, DeallocateStmt))
+
+static void
+make_key(PgiShapeKey *key, uint64 shape_id, bool toplevel)
+{
+	memset(key, 0, sizeof(*key));
+	key->userid = GetUserId();
+	key->dbid = MyDatabaseId;
+	key->shape_id = shape_id;
+	key->toplevel = toplevel;
+}
+
+/*
+ * Parse the sqlcommenter comment of the source text, if any.  Returns the
+ * tag set or NULL.  The scan stops at the first bytes that rule a comment
+ * out, so statements without one cost almost nothing.
+ */
+static PgiTagSet *
+capture_tags(const char *source, PgiTagSet *ts)
+{
+	size_t		len;
+	int			n;
+
+	if (!pgi_capture_comments || source == NULL)
+		return NULL;
+	len = strlen(source);
+	n = pgi_tags_from_text(source, len, ts);
+	if (ts->flags & PGI_TAGS_REJECTED)
+		pg_atomic_fetch_add_u64(&pgi_shared->comments_rejected, 1);
+	if (ts->flags & PGI_TAGS_TRUNCATED)
+		pg_atomic_fetch_add_u64(&pgi_shared->tags_truncated, 1);
+	if (n <= 0)
+		return NULL;
+	/* tag values reach SQL as text: keep them valid in this database */
+	if (GetDatabaseEncoding() != PG_UTF8)
+	{
+		int			i;
+
+		for (i = 0; i < ts->used; i++)
+			if ((unsigned char) ts->buf[i] >= 0x80)
+				ts->buf[i] = '?';
+	}
+	return ts;
+}
+
+/* ---- entry sources, built only when an entry is created ---- */
+
+typedef struct ParseSourceArg
+{
+	ParseState *pstate;
+	Query	   *query;
+	JumbleState *jstate;
+} ParseSourceArg;
+
+static void
+build_from_parse(void *arg, PgiEntrySource *src)
+{
+	ParseSourceArg *a = (ParseSourceArg *) arg;
+	char	   *tables = palloc(PGI_TABLES_LEN);
+	bool		trunc;
+
+	src->text = pgi_normalize_text(a->pstate->p_sourcetext,
+								   a->query->stmt_location, a->query->stmt_len,
+								   a->jstate, &src->text_len, &trunc);
+	src->text_truncated = trunc;
+	src->command = pgi_command_name(a->query->commandType, a->query->utilityStmt);
+	src->tables_len = pgi_tables_from_query(a->query, tables, PGI_TABLES_LEN, &src->ntables);
+	src->tables = tables;
+	src->queryid = a->query->queryId;
+}
+
+typedef struct ExecSourceArg
+{
+	QueryDesc  *queryDesc;
+} ExecSourceArg;
+
+static void
+build_from_exec(void *arg, PgiEntrySource *src)
+{
+	QueryDesc  *qd = ((ExecSourceArg *) arg)->queryDesc;
+	char	   *tables = palloc(PGI_TABLES_LEN);
+	bool		trunc;
+
+	src->text = pgi_normalize_text(qd->sourceText, qd->plannedstmt->stmt_location,
+								   qd->plannedstmt->stmt_len, NULL,
+								   &src->text_len, &trunc);
+	src->text_truncated = trunc;
+	src->command = pgi_command_name(qd->operation, NULL);
+	src->tables_len = pgi_tables_from_rtable(qd->plannedstmt->rtable, tables,
+											 PGI_TABLES_LEN, &src->ntables);
+	src->tables = tables;
+	src->queryid = qd->plannedstmt->queryId;
+}
+
+typedef struct UtilitySourceArg
+{
+	PlannedStmt *pstmt;
+	const char *queryString;
+} UtilitySourceArg;
+
+static void
+build_from_utility(void *arg, PgiEntrySource *src)
+{
+	UtilitySourceArg *a = (UtilitySourceArg *) arg;
+	bool		trunc;
+
+	src->text = pgi_normalize_text(a->queryString, a->pstmt->stmt_location,
+								   a->pstmt->stmt_len, NULL, &src->text_len, &trunc);
+	src->text_truncated = trunc;
+	src->command = pgi_command_name(CMD_UTILITY, a->pstmt->utilityStmt);
+	src->tables = NULL;
+	src->tables_len = 0;
+	src->ntables = 0;
+	src->queryid = a->pstmt->queryId;
+}
+
+/* ---- hooks ---- */
+
+static void
+pgi_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
+{
+	uint64		shape_id;
+
+	if (prev_post_parse_analyze)
+		prev_post_parse_analyze(pstate, query, jstate);
+
+	if (!pgi_enabled(nesting_level) || query->queryId == UINT64CONST(0) ||
+		query->utilityStmt != NULL)
+		return;
+
+	if (!pgi_shape_cache_get(query->queryId, &shape_id))
+	{
+		shape_id = pgi_shape_for_query(query, pstate->p_sourcetext);
+		pgi_shape_cache_put(query->queryId, shape_id);
+	}
+
+	/*
+	 * Only here do we know where the constants are, so an entry for a
+	 * statement with constants is created now, with its normalized text.
+	 */
+	if (jstate != NULL && jstate->clocations_count > 0)
+	{
+		PgiShapeKey key;
+		ParseSourceArg arg = {pstate, query, jstate};
+
+		make_key(&key, shape_id, nesting_level == 0);
+		pgi_store_ensure(&key, build_from_parse, &arg);
+	}
+}
+
+static void
+pgi_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+
+	if (pgi_enabled(nesting_level) && queryDesc->plannedstmt->queryId != UINT64CONST(0) &&
+		queryDesc->totaltime == NULL)
+	{
+		/* the instrumentation lives and dies with the query's own memory */
+		MemoryContext old = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
+
+		queryDesc->totaltime = InstrAlloc(1, INSTRUMENT_ALL, false);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+static void
+pgi_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				bool execute_once)
+{
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+}
+
+static void
+pgi_ExecutorFinish(QueryDesc *queryDesc)
+{
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+}
+
+static void
+pgi_ExecutorEnd(QueryDesc *queryDesc)
+{
+	uint64		queryid = queryDesc->plannedstmt->queryId;
+
+	if (queryid != UINT64CONST(0) && queryDesc->totaltime != NULL &&
+		pgi_enabled(nesting_level))
+	{
+		uint64		shape_id;
+		PgiShapeKey key;
+		PgiExecStats stats;
+		PgiTagSet	ts;
+		ExecSourceArg arg = {queryDesc};
+
+		/* make sure the totals are complete */
+		InstrEndLoop(queryDesc->totaltime);
+
+		if (!pgi_shape_cache_get(queryid, &shape_id))
+		{
+			/* parsed long ago and pushed out of the cache: count it apart */
+			shape_id = queryid;
+			pg_atomic_fetch_add_u64(&pgi_shared->shape_cache_misses, 1);
+		}
+		make_key(&key, shape_id, nesting_level == 0);
+		stats.time_ms = queryDesc->totaltime->total * 1000.0;
+		stats.rows = queryDesc->estate->es_processed;
+		stats.bufusage = &queryDesc->totaltime->bufusage;
+		stats.walusage = &queryDesc->totaltime->walusage;
+		pgi_store_add(&key, build_from_exec, &arg, &stats,
+					  capture_tags(queryDesc->sourceText, &ts));
+	}
+
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+}
+
+static void
+pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				   bool readOnlyTree, ProcessUtilityContext context,
+				   ParamListInfo params, QueryEnvironment *queryEnv,
+				   DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	bool		track = pgi_track_utility && pgi_enabled(nesting_level) &&
+		PGI_HANDLED_UTILITY(parsetree);
+
+	if (track)
+	{
+		instr_time	start,
+					duration;
+		BufferUsage bufusage_start = pgBufferUsage,
+					bufusage;
+		WalUsage	walusage_start = pgWalUsage,
+					walusage;
+		PgiShapeKey key;
+		PgiExecStats stats;
+		PgiTagSet	ts;
+		UtilitySourceArg arg = {pstmt, queryString};
+		uint64		shape_id;
+		int			loc = pstmt->stmt_location,
+					len = pstmt->stmt_len;
+		const char *text;
+
+		INSTR_TIME_SET_CURRENT(start);
+		nesting_level++;
+		PG_TRY();
+		{
+			if (prev_ProcessUtility)
+				prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+			else
+				standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+										params, queryEnv, dest, qc);
+		}
+		PG_FINALLY();
+		{
+			nesting_level--;
+		}
+		PG_END_TRY();
+
+		INSTR_TIME_SET_CURRENT(duration);
+		INSTR_TIME_SUBTRACT(duration, start);
+		memset(&bufusage, 0, sizeof(bufusage));
+		BufferUsageAccumDiff(&bufusage, &pgBufferUsage, &bufusage_start);
+		memset(&walusage, 0, sizeof(walusage));
+		WalUsageAccumDiff(&walusage, &pgWalUsage, &walusage_start);
+
+		/* the statement may have dropped our own extension */
+		if (pgi_shared == NULL)
+			return;
+		text = CleanQuerytext(queryString, &loc, &len);
+		shape_id = pgi_shape_for_utility(text, len);
+		make_key(&key, shape_id, nesting_level == 0);
+		stats.time_ms = INSTR_TIME_GET_MILLISEC(duration);
+		stats.rows = (qc && (qc->commandTag == CMDTAG_COPY ||
+							 qc->commandTag == CMDTAG_FETCH ||
+							 qc->commandTag == CMDTAG_SELECT ||
+							 qc->commandTag == CMDTAG_REFRESH_MATERIALIZED_VIEW)) ?
+			qc->nprocessed : 0;
+		stats.bufusage = &bufusage;
+		stats.walusage = &walusage;
+		pgi_store_add(&key, build_from_utility, &arg, &stats,
+					  capture_tags(queryString, &ts));
+	}
+	else
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+}
+
+void
+pgi_install_hooks(void)
+{
+	prev_post_parse_analyze = post_parse_analyze_hook;
+	post_parse_analyze_hook = pgi_post_parse_analyze;
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = pgi_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = pgi_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = pgi_ExecutorFinish;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = pgi_ExecutorEnd;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = pgi_ProcessUtility;
+}

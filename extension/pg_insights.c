@@ -1,0 +1,117 @@
+/*
+ * pg_insights.c — module entry: GUCs, the shared-memory request and hook
+ * installation.  Everything else lives in the files named in pg_insights.h.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
+
+#include "pg_insights.h"
+
+PG_MODULE_MAGIC;
+
+int			pgi_max_shapes = 5000;
+int			pgi_max_tagsets = 5000;
+int			pgi_max_tagsets_per_shape = 32;
+int			pgi_max_query_length = 2048;
+int			pgi_track = PGI_TRACK_TOP;
+bool		pgi_track_utility = true;
+bool		pgi_capture_comments = true;
+bool		pgi_save = true;
+
+static const struct config_enum_entry track_options[] = {
+	{"none", PGI_TRACK_NONE, false},
+	{"top", PGI_TRACK_TOP, false},
+	{"all", PGI_TRACK_ALL, false},
+	{NULL, 0, false}
+};
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+void		_PG_init(void);
+
+static void
+pgi_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(pgi_shmem_size());
+	RequestNamedLWLockTranche("pg_insights", 1);
+}
+
+static void
+pgi_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	pgi_shmem_init();
+}
+
+void
+_PG_init(void)
+{
+	/*
+	 * Shared memory can only be requested from shared_preload_libraries; the
+	 * SQL functions say so with a hint when the library was loaded otherwise.
+	 */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	/* We build on core's query ids; make sure they are computed. */
+	EnableQueryId();
+
+	DefineCustomIntVariable("pg_insights.max_shapes",
+							"Maximum number of statement shapes kept in shared memory.",
+							"When full, the least used entries are evicted one at a time.",
+							&pgi_max_shapes, 5000, 100, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_insights.max_tagsets",
+							"Maximum number of (shape, sqlcommenter tag set) attribution entries.",
+							NULL,
+							&pgi_max_tagsets, 5000, 100, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_insights.max_tagsets_per_shape",
+							"Maximum number of distinct tag sets kept for one shape.",
+							"Further tag sets of that shape are counted as dropped.",
+							&pgi_max_tagsets_per_shape, 32, 1, 10000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_insights.max_query_length",
+							"Bytes of normalized statement text kept per shape.",
+							"Longer texts are cut and end with a visible marker.",
+							&pgi_max_query_length, 2048, 256, 65536,
+							PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomEnumVariable("pg_insights.track",
+							 "Which statements are tracked: top (client-issued), all (also nested), none.",
+							 NULL,
+							 &pgi_track, PGI_TRACK_TOP, track_options,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_insights.track_utility",
+							 "Whether utility statements (DDL, COPY, ...) are tracked.",
+							 NULL,
+							 &pgi_track_utility, true,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_insights.capture_comments",
+							 "Whether sqlcommenter comments are parsed for attribution.",
+							 NULL,
+							 &pgi_capture_comments, true,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_insights.save",
+							 "Whether statistics are saved at shutdown and restored at start.",
+							 NULL,
+							 &pgi_save, true,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("pg_insights");
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = pgi_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = pgi_shmem_startup;
+
+	pgi_install_hooks();
+}

@@ -1,0 +1,243 @@
+/*
+ * pg_insights.h — shared types of the extension and its one locking rule.
+ *
+ * LOCKING.  All shared state hangs off PgiShared and is protected by one
+ * LWLock, PgiShared->lock:
+ *   - shared mode: look up an entry and update its counters (the counters of
+ *     one entry are additionally guarded by that entry's spinlock, because
+ *     many backends update them under the shared lock at once);
+ *   - exclusive mode: insert an entry (which may evict one), reset, and the
+ *     load/save at startup/shutdown.
+ * Nothing takes the exclusive lock to update an existing entry.  Entries live
+ * in fixed arrays (slots); the dynahash tables only map keys to slot numbers.
+ * A slot can only change owner under the exclusive lock, so a slot number
+ * found under the shared lock stays valid until that lock is released.
+ *
+ * MEMORY.  Everything is sized once at postmaster start from the GUCs; no
+ * code path allocates shared memory later.  Backend-local work on the hot
+ * path uses stack buffers or the executor's per-query memory.
+ */
+#ifndef PG_INSIGHTS_H
+#define PG_INSIGHTS_H
+
+#include "postgres.h"
+
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "port/atomics.h"
+#include "storage/lwlock.h"
+#include "storage/spin.h"
+#include "utils/hsearch.h"
+#include "utils/queryjumble.h"
+#include "utils/timestamp.h"
+
+#include "comment.h"
+
+#define PGI_HIST_BUCKETS	20		/* latency histogram buckets, see pgi_hist_bounds */
+#define PGI_TABLES_LEN		256		/* "schema.rel" names, NUL-separated */
+#define PGI_COMMAND_LEN		32
+#define PGI_ATTR_TAGBUF		1024	/* decoded "key\0value\0" pairs of one tag set */
+#define PGI_USAGE_MAX		1024	/* cap of the clock-sweep usage count */
+#define PGI_SWEEP_WINDOW	64		/* slots inspected per eviction, at most */
+
+#define PGI_TRUNC_MARKER	" /* ...truncated */"
+
+typedef enum PgiTrackLevel
+{
+	PGI_TRACK_NONE,
+	PGI_TRACK_TOP,
+	PGI_TRACK_ALL
+} PgiTrackLevel;
+
+/* GUCs (pg_insights.c) */
+extern int	pgi_max_shapes;
+extern int	pgi_max_tagsets;
+extern int	pgi_max_tagsets_per_shape;
+extern int	pgi_max_query_length;
+extern int	pgi_track;
+extern bool pgi_track_utility;
+extern bool pgi_capture_comments;
+extern bool pgi_save;
+
+/* Key of a statement shape entry; zeroed before filling (hashed as bytes). */
+typedef struct PgiShapeKey
+{
+	Oid			userid;
+	Oid			dbid;
+	uint64		shape_id;
+	bool		toplevel;
+} PgiShapeKey;
+
+/* Key of an attribution entry: one tag set seen with one shape entry. */
+typedef struct PgiTagKey
+{
+	PgiShapeKey shape;
+	uint64		tagset_id;
+} PgiTagKey;
+
+/* Cumulative counters of one shape entry. */
+typedef struct PgiCounters
+{
+	int64		calls;
+	double		total_time;		/* ms */
+	double		min_time;
+	double		max_time;
+	double		mean_time;
+	double		sum_var_time;	/* running sum of squared deviations */
+	int64		rows;
+	int64		shared_blks_hit;
+	int64		shared_blks_read;
+	int64		shared_blks_dirtied;
+	int64		shared_blks_written;
+	int64		local_blks_hit;
+	int64		local_blks_read;
+	int64		local_blks_dirtied;
+	int64		local_blks_written;
+	int64		temp_blks_read;
+	int64		temp_blks_written;
+	double		blk_read_time;
+	double		blk_write_time;
+	double		temp_blk_read_time;
+	double		temp_blk_write_time;
+	int64		wal_records;
+	int64		wal_fpi;
+	uint64		wal_bytes;
+	int64		hist[PGI_HIST_BUCKETS];
+} PgiCounters;
+
+typedef struct PgiShapeEntry
+{
+	PgiShapeKey key;
+	bool		in_use;
+	bool		text_truncated;
+	uint64		queryid;		/* core's queryid of the first statement seen */
+	char		command[PGI_COMMAND_LEN];
+	char		tables[PGI_TABLES_LEN];
+	int			ntables;
+	int			text_len;		/* text lives in the texts area at slot */
+	int			tagsets;		/* live attribution entries of this shape */
+	TimestampTz first_seen;
+	TimestampTz last_seen;
+	int32		usage;			/* clock-sweep usage count */
+	slock_t		mutex;			/* protects counters, last_seen, usage */
+	PgiCounters counters;
+} PgiShapeEntry;
+
+typedef struct PgiTagEntry
+{
+	PgiTagKey	key;
+	bool		in_use;
+	int32		shape_slot;		/* owning shape slot when created */
+	int			ntags;
+	int			tagbuf_len;
+	char		tagbuf[PGI_ATTR_TAGBUF];
+	TimestampTz first_seen;
+	TimestampTz last_seen;
+	int32		usage;
+	slock_t		mutex;
+	int64		calls;
+	double		total_time;
+	int64		rows;
+	int64		reads;
+} PgiTagEntry;
+
+/* dynahash element: key -> slot */
+typedef struct PgiShapeLookup
+{
+	PgiShapeKey key;
+	int32		slot;
+} PgiShapeLookup;
+
+typedef struct PgiTagLookup
+{
+	PgiTagKey	key;
+	int32		slot;
+} PgiTagLookup;
+
+typedef struct PgiShared
+{
+	LWLock	   *lock;
+	int			max_shapes;		/* as sized at startup */
+	int			max_tagsets;
+	int			max_query_length;
+	int			nshapes;		/* under lock */
+	int			ntagsets;
+	int			shape_hand;		/* clock-sweep hands, exclusive lock */
+	int			tag_hand;
+	TimestampTz stats_reset;
+	/* event counters: atomics so no lock is needed to bump them */
+	pg_atomic_uint64 evictions;
+	pg_atomic_uint64 tagset_evictions;
+	pg_atomic_uint64 tagsets_dropped;
+	pg_atomic_uint64 texts_truncated;
+	pg_atomic_uint64 comments_rejected;
+	pg_atomic_uint64 tags_truncated;
+	pg_atomic_uint64 shape_cache_misses;
+} PgiShared;
+
+/* Shared state attached in every process (store.c) */
+extern PgiShared *pgi_shared;
+extern HTAB *pgi_shape_hash;
+extern HTAB *pgi_tag_hash;
+extern PgiShapeEntry *pgi_shapes;
+extern PgiTagEntry *pgi_tags;
+extern char *pgi_texts;
+
+/* What one execution contributes (hooks.c fills, store.c adds). */
+typedef struct PgiExecStats
+{
+	double		time_ms;
+	int64		rows;
+	const struct BufferUsage *bufusage;
+	const struct WalUsage *walusage;
+} PgiExecStats;
+
+/* What a new entry needs beyond its key (built only on a miss). */
+typedef struct PgiEntrySource
+{
+	const char *text;			/* normalized text, NUL-terminated */
+	int			text_len;
+	bool		text_truncated;
+	const char *command;
+	const char *tables;			/* NUL-separated names */
+	int			tables_len;
+	int			ntables;
+	uint64		queryid;
+} PgiEntrySource;
+
+/* Callback that builds the entry source lazily, only when an entry is new. */
+typedef void (*PgiSourceBuilder) (void *arg, PgiEntrySource *src);
+
+/* store.c */
+extern Size pgi_shmem_size(void);
+extern void pgi_shmem_init(void);
+extern bool pgi_store_exists(const PgiShapeKey *key);
+extern void pgi_store_ensure(const PgiShapeKey *key, PgiSourceBuilder build, void *arg);
+extern void pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
+						  const PgiExecStats *stats, const PgiTagSet *tags);
+extern void pgi_store_reset(bool all, uint64 shape_id);
+extern bool pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text);
+extern bool pgi_store_restore_tagset(const PgiTagEntry *saved);
+extern int	pgi_hist_bucket(double ms);
+extern const double pgi_hist_bounds[PGI_HIST_BUCKETS - 1];
+extern char *pgi_entry_text(int slot);
+
+/* shape.c */
+extern uint64 pgi_shape_for_query(Query *query, const char *querytext);
+extern uint64 pgi_shape_for_utility(const char *text, int len);
+extern bool pgi_shape_cache_get(uint64 queryid, uint64 *shape_id);
+extern void pgi_shape_cache_put(uint64 queryid, uint64 shape_id);
+extern char *pgi_normalize_text(const char *querytext, int location, int len,
+								JumbleState *jstate, int *out_len, bool *truncated);
+extern int	pgi_tables_from_query(Query *query, char *buf, int bufsz, int *ntables);
+extern int	pgi_tables_from_rtable(List *rtable, char *buf, int bufsz, int *ntables);
+extern const char *pgi_command_name(CmdType cmd, Node *utility);
+
+/* persist.c */
+extern void pgi_persist_load(void);
+extern void pgi_persist_save(int code, Datum arg);
+
+/* hooks.c */
+extern void pgi_install_hooks(void);
+
+#endif							/* PG_INSIGHTS_H */

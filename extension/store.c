@@ -1,0 +1,681 @@
+/*
+ * store.c — the shared-memory store: the one write path into it (lookup,
+ * insert with incremental clock-sweep eviction, counter update) and reset.
+ *
+ * Eviction rule (documented in the README): when a table is full, a clock
+ * hand inspects at most PGI_SWEEP_WINDOW slots, halving each one's usage
+ * count; the first slot whose usage is zero is the victim, otherwise the
+ * least used slot of the window.  Usage grows by one per call (capped), so
+ * rarely used and old entries go first, and no insert ever looks at more
+ * than a window of entries while holding the exclusive lock.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "executor/instrument.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+
+#include "pg_insights.h"
+
+PgiShared  *pgi_shared = NULL;
+HTAB	   *pgi_shape_hash = NULL;
+HTAB	   *pgi_tag_hash = NULL;
+PgiShapeEntry *pgi_shapes = NULL;
+PgiTagEntry *pgi_tags = NULL;
+char	   *pgi_texts = NULL;
+static int32 *pgi_shape_free = NULL;	/* stack of free shape slots */
+static int32 *pgi_tag_free = NULL;
+static int32 *pgi_shape_nfree = NULL;
+static int32 *pgi_tag_nfree = NULL;
+
+/* Upper bounds (ms) of all but the last histogram bucket. */
+const double pgi_hist_bounds[PGI_HIST_BUCKETS - 1] = {
+	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+	25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+};
+
+int
+pgi_hist_bucket(double ms)
+{
+	int			lo = 0,
+				hi = PGI_HIST_BUCKETS - 1;
+
+	/* first bucket whose upper bound is above ms */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (ms < pgi_hist_bounds[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static Size
+shape_area_size(void)
+{
+	return mul_size(pgi_max_shapes, sizeof(PgiShapeEntry));
+}
+
+static Size
+text_area_size(void)
+{
+	return mul_size(pgi_max_shapes, pgi_max_query_length);
+}
+
+static Size
+tag_area_size(void)
+{
+	return mul_size(pgi_max_tagsets, sizeof(PgiTagEntry));
+}
+
+Size
+pgi_shmem_size(void)
+{
+	Size		size = MAXALIGN(sizeof(PgiShared));
+
+	size = add_size(size, MAXALIGN(shape_area_size()));
+	size = add_size(size, MAXALIGN(text_area_size()));
+	size = add_size(size, MAXALIGN(tag_area_size()));
+	size = add_size(size, MAXALIGN(mul_size(pgi_max_shapes + 1, sizeof(int32))));
+	size = add_size(size, MAXALIGN(mul_size(pgi_max_tagsets + 1, sizeof(int32))));
+	size = add_size(size, hash_estimate_size(pgi_max_shapes, sizeof(PgiShapeLookup)));
+	size = add_size(size, hash_estimate_size(pgi_max_tagsets, sizeof(PgiTagLookup)));
+	return size;
+}
+
+static void
+init_free_stacks(void)
+{
+	int			i;
+
+	/* pop order 0, 1, 2, ... so a fresh store fills slots in order */
+	*pgi_shape_nfree = pgi_shared->max_shapes;
+	for (i = 0; i < pgi_shared->max_shapes; i++)
+		pgi_shape_free[i] = pgi_shared->max_shapes - 1 - i;
+	*pgi_tag_nfree = pgi_shared->max_tagsets;
+	for (i = 0; i < pgi_shared->max_tagsets; i++)
+		pgi_tag_free[i] = pgi_shared->max_tagsets - 1 - i;
+}
+
+/*
+ * Attach to (or, in the postmaster, create) the shared state.  Called from
+ * shmem_startup_hook with AddinShmemInitLock held by us.
+ */
+void
+pgi_shmem_init(void)
+{
+	bool		found;
+	HASHCTL		info;
+	char	   *p;
+	int			i;
+
+	pgi_shared = NULL;
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+
+	pgi_shared = ShmemInitStruct("pg_insights", pgi_shmem_size() -
+								 hash_estimate_size(pgi_max_shapes, sizeof(PgiShapeLookup)) -
+								 hash_estimate_size(pgi_max_tagsets, sizeof(PgiTagLookup)),
+								 &found);
+	p = (char *) pgi_shared + MAXALIGN(sizeof(PgiShared));
+	pgi_shapes = (PgiShapeEntry *) p;
+	p += MAXALIGN(shape_area_size());
+	pgi_texts = p;
+	p += MAXALIGN(text_area_size());
+	pgi_tags = (PgiTagEntry *) p;
+	p += MAXALIGN(tag_area_size());
+	pgi_shape_nfree = (int32 *) p;
+	pgi_shape_free = pgi_shape_nfree + 1;
+	p += MAXALIGN(mul_size(pgi_max_shapes + 1, sizeof(int32)));
+	pgi_tag_nfree = (int32 *) p;
+	pgi_tag_free = pgi_tag_nfree + 1;
+
+	if (!found)
+	{
+		pgi_shared->lock = &(GetNamedLWLockTranche("pg_insights"))->lock;
+		pgi_shared->max_shapes = pgi_max_shapes;
+		pgi_shared->max_tagsets = pgi_max_tagsets;
+		pgi_shared->max_query_length = pgi_max_query_length;
+		pgi_shared->nshapes = 0;
+		pgi_shared->ntagsets = 0;
+		pgi_shared->shape_hand = 0;
+		pgi_shared->tag_hand = 0;
+		pgi_shared->stats_reset = GetCurrentTimestamp();
+		pg_atomic_init_u64(&pgi_shared->evictions, 0);
+		pg_atomic_init_u64(&pgi_shared->tagset_evictions, 0);
+		pg_atomic_init_u64(&pgi_shared->tagsets_dropped, 0);
+		pg_atomic_init_u64(&pgi_shared->texts_truncated, 0);
+		pg_atomic_init_u64(&pgi_shared->comments_rejected, 0);
+		pg_atomic_init_u64(&pgi_shared->tags_truncated, 0);
+		pg_atomic_init_u64(&pgi_shared->shape_cache_misses, 0);
+		for (i = 0; i < pgi_max_shapes; i++)
+		{
+			pgi_shapes[i].in_use = false;
+			SpinLockInit(&pgi_shapes[i].mutex);
+		}
+		for (i = 0; i < pgi_max_tagsets; i++)
+		{
+			pgi_tags[i].in_use = false;
+			SpinLockInit(&pgi_tags[i].mutex);
+		}
+		init_free_stacks();
+	}
+
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(PgiShapeKey);
+	info.entrysize = sizeof(PgiShapeLookup);
+	pgi_shape_hash = ShmemInitHash("pg_insights shapes",
+								   pgi_max_shapes, pgi_max_shapes,
+								   &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(PgiTagKey);
+	info.entrysize = sizeof(PgiTagLookup);
+	pgi_tag_hash = ShmemInitHash("pg_insights tagsets",
+								 pgi_max_tagsets, pgi_max_tagsets,
+								 &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+
+	LWLockRelease(AddinShmemInitLock);
+
+	/* The postmaster restores saved statistics and saves them at shutdown. */
+	if (!IsUnderPostmaster)
+	{
+		on_shmem_exit(pgi_persist_save, (Datum) 0);
+		if (!found)
+			pgi_persist_load();
+	}
+}
+
+char *
+pgi_entry_text(int slot)
+{
+	return pgi_texts + (Size) slot * pgi_shared->max_query_length;
+}
+
+/*
+ * Pick a slot by clock sweep (see the file header).  Exclusive lock held.
+ * Returns the victim's slot; the caller frees it first.
+ */
+static int
+sweep_victim(int nslots, int *hand, int32 (*usage_of) (int), void (*decay) (int))
+{
+	int			best = -1;
+	int32		best_usage = PG_INT32_MAX;
+	int			i;
+
+	for (i = 0; i < PGI_SWEEP_WINDOW && i < nslots; i++)
+	{
+		int			slot = *hand;
+		int32		usage = usage_of(slot);
+
+		*hand = (*hand + 1) % nslots;
+		if (usage == 0)
+			return slot;
+		if (usage < best_usage)
+		{
+			best = slot;
+			best_usage = usage;
+		}
+		decay(slot);
+	}
+	return best;
+}
+
+static int32
+shape_usage(int slot)
+{
+	return pgi_shapes[slot].usage;
+}
+
+static void
+shape_decay(int slot)
+{
+	pgi_shapes[slot].usage >>= 1;
+}
+
+static int32
+tag_usage(int slot)
+{
+	return pgi_tags[slot].usage;
+}
+
+static void
+tag_decay(int slot)
+{
+	pgi_tags[slot].usage >>= 1;
+}
+
+/* Release a shape slot; exclusive lock held. */
+static void
+free_shape_slot(int slot)
+{
+	PgiShapeEntry *e = &pgi_shapes[slot];
+
+	hash_search(pgi_shape_hash, &e->key, HASH_REMOVE, NULL);
+	e->in_use = false;
+	pgi_shape_free[(*pgi_shape_nfree)++] = slot;
+	pgi_shared->nshapes--;
+}
+
+static void
+free_tag_slot(int slot)
+{
+	PgiTagEntry *t = &pgi_tags[slot];
+	PgiShapeEntry *owner = &pgi_shapes[t->shape_slot];
+
+	/* the owner's count of tag sets only if it still is the same shape */
+	if (owner->in_use && memcmp(&owner->key, &t->key.shape, sizeof(PgiShapeKey)) == 0 &&
+		owner->tagsets > 0)
+		owner->tagsets--;
+	hash_search(pgi_tag_hash, &t->key, HASH_REMOVE, NULL);
+	t->in_use = false;
+	pgi_tag_free[(*pgi_tag_nfree)++] = slot;
+	pgi_shared->ntagsets--;
+}
+
+/* Insert a shape entry; exclusive lock held.  Returns its slot or -1. */
+static int
+insert_shape(const PgiShapeKey *key, const PgiEntrySource *src)
+{
+	PgiShapeLookup *lk;
+	PgiShapeEntry *e;
+	int			slot;
+	bool		found;
+
+	if (*pgi_shape_nfree == 0)
+	{
+		slot = sweep_victim(pgi_shared->max_shapes, &pgi_shared->shape_hand,
+							shape_usage, shape_decay);
+		if (slot < 0)
+			return -1;
+		free_shape_slot(slot);
+		pg_atomic_fetch_add_u64(&pgi_shared->evictions, 1);
+	}
+	slot = pgi_shape_free[--(*pgi_shape_nfree)];
+
+	lk = hash_search(pgi_shape_hash, key, HASH_ENTER_NULL, &found);
+	if (lk == NULL)
+	{
+		/* cannot happen with a free slot, but never error out */
+		pgi_shape_free[(*pgi_shape_nfree)++] = slot;
+		return -1;
+	}
+	lk->slot = slot;
+
+	e = &pgi_shapes[slot];
+	e->key = *key;
+	e->in_use = true;
+	e->queryid = src->queryid;
+	strlcpy(e->command, src->command ? src->command : "", PGI_COMMAND_LEN);
+	e->ntables = src->ntables;
+	memset(e->tables, 0, PGI_TABLES_LEN);
+	if (src->tables_len > 0)
+		memcpy(e->tables, src->tables, Min(src->tables_len, PGI_TABLES_LEN - 1));
+	e->text_len = Min(src->text_len, pgi_shared->max_query_length - 1);
+	memcpy(pgi_entry_text(slot), src->text, e->text_len);
+	pgi_entry_text(slot)[e->text_len] = '\0';
+	e->text_truncated = src->text_truncated || src->text_len > e->text_len;
+	e->tagsets = 0;
+	e->first_seen = e->last_seen = GetCurrentTimestamp();
+	e->usage = 1;
+	memset(&e->counters, 0, sizeof(PgiCounters));
+	pgi_shared->nshapes++;
+	if (e->text_truncated)
+		pg_atomic_fetch_add_u64(&pgi_shared->texts_truncated, 1);
+	return slot;
+}
+
+static int
+serialize_tags(const PgiTagSet *ts, char *buf, int bufsz, int *ntags)
+{
+	int			used = 0;
+	int			i;
+
+	*ntags = 0;
+	for (i = 0; i < ts->ntags; i++)
+	{
+		const PgiTag *t = &ts->tags[i];
+		int			need = t->key_len + 1 + t->val_len + 1;
+
+		if (used + need > bufsz)
+			break;
+		memcpy(buf + used, ts->buf + t->key_off, t->key_len);
+		used += t->key_len;
+		buf[used++] = '\0';
+		memcpy(buf + used, ts->buf + t->val_off, t->val_len);
+		used += t->val_len;
+		buf[used++] = '\0';
+		(*ntags)++;
+	}
+	return used;
+}
+
+/* Insert an attribution entry; exclusive lock held.  Returns slot or -1. */
+static int
+insert_tagset(const PgiTagKey *key, int shape_slot, const PgiTagSet *ts)
+{
+	PgiShapeEntry *owner = &pgi_shapes[shape_slot];
+	PgiTagLookup *lk;
+	PgiTagEntry *t;
+	bool		found;
+	int			slot;
+
+	if (owner->tagsets >= pgi_max_tagsets_per_shape)
+	{
+		pg_atomic_fetch_add_u64(&pgi_shared->tagsets_dropped, 1);
+		return -1;
+	}
+	if (*pgi_tag_nfree == 0)
+	{
+		slot = sweep_victim(pgi_shared->max_tagsets, &pgi_shared->tag_hand,
+							tag_usage, tag_decay);
+		if (slot < 0)
+		{
+			pg_atomic_fetch_add_u64(&pgi_shared->tagsets_dropped, 1);
+			return -1;
+		}
+		free_tag_slot(slot);
+		pg_atomic_fetch_add_u64(&pgi_shared->tagset_evictions, 1);
+	}
+	slot = pgi_tag_free[--(*pgi_tag_nfree)];
+	lk = hash_search(pgi_tag_hash, key, HASH_ENTER_NULL, &found);
+	if (lk == NULL)
+	{
+		pgi_tag_free[(*pgi_tag_nfree)++] = slot;
+		pg_atomic_fetch_add_u64(&pgi_shared->tagsets_dropped, 1);
+		return -1;
+	}
+	lk->slot = slot;
+	t = &pgi_tags[slot];
+	t->key = *key;
+	t->in_use = true;
+	t->shape_slot = shape_slot;
+	t->tagbuf_len = serialize_tags(ts, t->tagbuf, PGI_ATTR_TAGBUF, &t->ntags);
+	t->first_seen = t->last_seen = GetCurrentTimestamp();
+	t->usage = 1;
+	t->calls = 0;
+	t->total_time = 0;
+	t->rows = 0;
+	t->reads = 0;
+	owner->tagsets++;
+	pgi_shared->ntagsets++;
+	return slot;
+}
+
+static void
+update_shape(PgiShapeEntry *e, const PgiExecStats *s, TimestampTz now)
+{
+	PgiCounters *c = &e->counters;
+	const BufferUsage *bu = s->bufusage;
+	const WalUsage *wu = s->walusage;
+	double		old_mean;
+
+	SpinLockAcquire(&e->mutex);
+	c->calls++;
+	c->total_time += s->time_ms;
+	if (c->calls == 1)
+	{
+		c->min_time = c->max_time = c->mean_time = s->time_ms;
+		c->sum_var_time = 0;
+	}
+	else
+	{
+		/* Welford's online variance */
+		old_mean = c->mean_time;
+		c->mean_time += (s->time_ms - old_mean) / c->calls;
+		c->sum_var_time += (s->time_ms - old_mean) * (s->time_ms - c->mean_time);
+		if (s->time_ms < c->min_time)
+			c->min_time = s->time_ms;
+		if (s->time_ms > c->max_time)
+			c->max_time = s->time_ms;
+	}
+	c->rows += s->rows;
+	if (bu)
+	{
+		c->shared_blks_hit += bu->shared_blks_hit;
+		c->shared_blks_read += bu->shared_blks_read;
+		c->shared_blks_dirtied += bu->shared_blks_dirtied;
+		c->shared_blks_written += bu->shared_blks_written;
+		c->local_blks_hit += bu->local_blks_hit;
+		c->local_blks_read += bu->local_blks_read;
+		c->local_blks_dirtied += bu->local_blks_dirtied;
+		c->local_blks_written += bu->local_blks_written;
+		c->temp_blks_read += bu->temp_blks_read;
+		c->temp_blks_written += bu->temp_blks_written;
+		c->blk_read_time += INSTR_TIME_GET_MILLISEC(bu->blk_read_time);
+		c->blk_write_time += INSTR_TIME_GET_MILLISEC(bu->blk_write_time);
+		c->temp_blk_read_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_read_time);
+		c->temp_blk_write_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_write_time);
+	}
+	if (wu)
+	{
+		c->wal_records += wu->wal_records;
+		c->wal_fpi += wu->wal_fpi;
+		c->wal_bytes += wu->wal_bytes;
+	}
+	c->hist[pgi_hist_bucket(s->time_ms)]++;
+	e->last_seen = now;
+	if (e->usage < PGI_USAGE_MAX)
+		e->usage++;
+	SpinLockRelease(&e->mutex);
+}
+
+static void
+update_tagset(PgiTagEntry *t, const PgiExecStats *s, TimestampTz now)
+{
+	SpinLockAcquire(&t->mutex);
+	t->calls++;
+	t->total_time += s->time_ms;
+	t->rows += s->rows;
+	if (s->bufusage)
+		t->reads += s->bufusage->shared_blks_hit + s->bufusage->shared_blks_read;
+	t->last_seen = now;
+	if (t->usage < PGI_USAGE_MAX)
+		t->usage++;
+	SpinLockRelease(&t->mutex);
+}
+
+static int
+find_shape(const PgiShapeKey *key)
+{
+	PgiShapeLookup *lk = hash_search(pgi_shape_hash, key, HASH_FIND, NULL);
+
+	return lk ? lk->slot : -1;
+}
+
+static int
+find_tagset(const PgiTagKey *key)
+{
+	PgiTagLookup *lk = hash_search(pgi_tag_hash, key, HASH_FIND, NULL);
+
+	return lk ? lk->slot : -1;
+}
+
+bool
+pgi_store_exists(const PgiShapeKey *key)
+{
+	bool		exists;
+
+	LWLockAcquire(pgi_shared->lock, LW_SHARED);
+	exists = find_shape(key) >= 0;
+	LWLockRelease(pgi_shared->lock);
+	return exists;
+}
+
+/* Create the entry (no counts) if it does not exist yet: used at parse time. */
+void
+pgi_store_ensure(const PgiShapeKey *key, PgiSourceBuilder build, void *arg)
+{
+	PgiEntrySource src;
+
+	if (pgi_store_exists(key))
+		return;
+	memset(&src, 0, sizeof(src));
+	build(arg, &src);
+	if (src.text == NULL)
+		return;
+	LWLockAcquire(pgi_shared->lock, LW_EXCLUSIVE);
+	if (find_shape(key) < 0)
+		insert_shape(key, &src);
+	LWLockRelease(pgi_shared->lock);
+}
+
+/*
+ * Add one execution.  Common case: both the shape and the tag set exist, and
+ * only the shared lock is taken.  Otherwise the entry source is built outside
+ * any lock, and the whole update is done once under the exclusive lock.
+ */
+void
+pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
+			  const PgiExecStats *stats, const PgiTagSet *tags)
+{
+	PgiTagKey	tkey;
+	bool		want_tags = tags != NULL && tags->ntags > 0;
+	int			slot,
+				tslot = -1;
+	TimestampTz now = GetCurrentTimestamp();
+	PgiEntrySource src;
+
+	if (want_tags)
+	{
+		memset(&tkey, 0, sizeof(tkey));
+		tkey.shape = *key;
+		tkey.tagset_id = pgi_tagset_hash(tags);
+	}
+
+	LWLockAcquire(pgi_shared->lock, LW_SHARED);
+	slot = find_shape(key);
+	if (slot >= 0 && want_tags)
+		tslot = find_tagset(&tkey);
+	if (slot >= 0 && (!want_tags || tslot >= 0))
+	{
+		update_shape(&pgi_shapes[slot], stats, now);
+		if (tslot >= 0)
+			update_tagset(&pgi_tags[tslot], stats, now);
+		LWLockRelease(pgi_shared->lock);
+		return;
+	}
+	LWLockRelease(pgi_shared->lock);
+
+	memset(&src, 0, sizeof(src));
+	if (slot < 0)
+	{
+		build(arg, &src);
+		if (src.text == NULL)
+			return;
+	}
+
+	LWLockAcquire(pgi_shared->lock, LW_EXCLUSIVE);
+	slot = find_shape(key);
+	if (slot < 0 && src.text != NULL)
+		slot = insert_shape(key, &src);
+	if (slot >= 0)
+	{
+		update_shape(&pgi_shapes[slot], stats, now);
+		if (want_tags)
+		{
+			tslot = find_tagset(&tkey);
+			if (tslot < 0)
+				tslot = insert_tagset(&tkey, slot, tags);
+			if (tslot >= 0)
+				update_tagset(&pgi_tags[tslot], stats, now);
+		}
+	}
+	LWLockRelease(pgi_shared->lock);
+}
+
+/* Forget everything, or every entry of one shape id. */
+void
+pgi_store_reset(bool all, uint64 shape_id)
+{
+	int			i;
+
+	LWLockAcquire(pgi_shared->lock, LW_EXCLUSIVE);
+	for (i = 0; i < pgi_shared->max_tagsets; i++)
+	{
+		if (pgi_tags[i].in_use && (all || pgi_tags[i].key.shape.shape_id == shape_id))
+			free_tag_slot(i);
+	}
+	for (i = 0; i < pgi_shared->max_shapes; i++)
+	{
+		if (pgi_shapes[i].in_use && (all || pgi_shapes[i].key.shape_id == shape_id))
+			free_shape_slot(i);
+	}
+	if (all)
+	{
+		pgi_shared->stats_reset = GetCurrentTimestamp();
+		pg_atomic_write_u64(&pgi_shared->evictions, 0);
+		pg_atomic_write_u64(&pgi_shared->tagset_evictions, 0);
+		pg_atomic_write_u64(&pgi_shared->tagsets_dropped, 0);
+		pg_atomic_write_u64(&pgi_shared->texts_truncated, 0);
+		pg_atomic_write_u64(&pgi_shared->comments_rejected, 0);
+		pg_atomic_write_u64(&pgi_shared->tags_truncated, 0);
+		pg_atomic_write_u64(&pgi_shared->shape_cache_misses, 0);
+	}
+	LWLockRelease(pgi_shared->lock);
+}
+
+/*
+ * Restore one saved shape entry (persist.c, postmaster at startup, before
+ * any backend exists).  Returns false when the store is full.
+ */
+bool
+pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text)
+{
+	PgiEntrySource src;
+	int			slot;
+
+	memset(&src, 0, sizeof(src));
+	src.text = text;
+	src.text_len = saved->text_len;
+	src.text_truncated = saved->text_truncated;
+	src.command = saved->command;
+	src.tables = saved->tables;
+	src.tables_len = PGI_TABLES_LEN;
+	src.ntables = saved->ntables;
+	src.queryid = saved->queryid;
+	if (*pgi_shape_nfree == 0 || find_shape(&saved->key) >= 0)
+		return false;
+	slot = insert_shape(&saved->key, &src);
+	if (slot < 0)
+		return false;
+	pgi_shapes[slot].counters = saved->counters;
+	pgi_shapes[slot].first_seen = saved->first_seen;
+	pgi_shapes[slot].last_seen = saved->last_seen;
+	pgi_shapes[slot].usage = saved->usage;
+	return true;
+}
+
+bool
+pgi_store_restore_tagset(const PgiTagEntry *saved)
+{
+	PgiTagSet	ts;
+	int			shape_slot = find_shape(&saved->key.shape);
+	int			slot;
+	PgiTagEntry *t;
+
+	if (shape_slot < 0 || *pgi_tag_nfree == 0 || find_tagset(&saved->key) >= 0)
+		return false;
+	ts.ntags = 0;
+	slot = insert_tagset(&saved->key, shape_slot, &ts);
+	if (slot < 0)
+		return false;
+	t = &pgi_tags[slot];
+	memcpy(t->tagbuf, saved->tagbuf, PGI_ATTR_TAGBUF);
+	t->tagbuf_len = Min(Max(saved->tagbuf_len, 0), PGI_ATTR_TAGBUF - 1);
+	t->tagbuf[t->tagbuf_len] = '\0';
+	t->ntags = saved->ntags;
+	t->first_seen = saved->first_seen;
+	t->last_seen = saved->last_seen;
+	t->usage = saved->usage;
+	t->calls = saved->calls;
+	t->total_time = saved->total_time;
+	t->rows = saved->rows;
+	t->reads = saved->reads;
+	return true;
+}

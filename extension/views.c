@@ -1,0 +1,424 @@
+/*
+ * views.c — the SQL-callable functions behind the insights views: entries
+ * are copied out under the shared lock, then formatted outside it.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_authid.h"
+#include "common/jsonapi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/tuplestore.h"
+
+#include "pg_insights.h"
+
+PG_FUNCTION_INFO_V1(pg_insights_queries);
+PG_FUNCTION_INFO_V1(pg_insights_attribution);
+PG_FUNCTION_INFO_V1(pg_insights_info);
+PG_FUNCTION_INFO_V1(pg_insights_histogram_bounds);
+PG_FUNCTION_INFO_V1(pg_insights_reset);
+
+#define QUERIES_COLS 38
+#define ATTRIBUTION_COLS 21
+#define INFO_COLS 14
+
+static void
+require_loaded(void)
+{
+	if (pgi_shared == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_insights must be loaded via shared_preload_libraries"),
+				 errhint("Add pg_insights to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+static bool
+can_see_all(void)
+{
+	return is_member_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+}
+
+static Datum
+tables_array(const char *buf, int ntables)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(ntables, 1));
+	const char *p = buf;
+	int			i;
+
+	const char *end = buf + PGI_TABLES_LEN;
+	int			n = 0;
+
+	/* the buffer is NUL-terminated at its end, whatever ntables says */
+	for (i = 0; i < ntables && p < end && *p != '\0'; i++)
+	{
+		elems[n++] = CStringGetTextDatum(p);
+		p += strlen(p) + 1;
+	}
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static Datum
+int64_array(const int64 *vals, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * n);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(vals[i]);
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum
+pg_insights_queries(PG_FUNCTION_ARGS)
+{
+	bool		showtext = PG_GETARG_BOOL(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		see_all;
+	Oid			me = GetUserId();
+	PgiShapeEntry *copy;
+	char	   *texts = NULL;
+	int			n = 0,
+				i,
+				qlen;
+
+	require_loaded();
+	InitMaterializedSRF(fcinfo, 0);
+	see_all = can_see_all();
+	qlen = pgi_shared->max_query_length;
+
+	/* copy out under the shared lock, format afterwards */
+	copy = palloc(sizeof(PgiShapeEntry) * pgi_shared->max_shapes);
+	if (showtext)
+		texts = palloc((Size) qlen * pgi_shared->max_shapes);
+	LWLockAcquire(pgi_shared->lock, LW_SHARED);
+	for (i = 0; i < pgi_shared->max_shapes; i++)
+	{
+		PgiShapeEntry *e = &pgi_shapes[i];
+
+		if (!e->in_use)
+			continue;
+		SpinLockAcquire(&e->mutex);
+		copy[n] = *e;
+		SpinLockRelease(&e->mutex);
+		if (showtext)
+			memcpy(texts + (Size) n * qlen, pgi_entry_text(i), e->text_len + 1);
+		n++;
+	}
+	LWLockRelease(pgi_shared->lock);
+
+	for (i = 0; i < n; i++)
+	{
+		PgiShapeEntry *e = &copy[i];
+		PgiCounters *c = &e->counters;
+		Datum		values[QUERIES_COLS];
+		bool		nulls[QUERIES_COLS];
+		int			j = 0;
+		char		buf[32];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[j++] = ObjectIdGetDatum(e->key.userid);
+		values[j++] = ObjectIdGetDatum(e->key.dbid);
+		values[j++] = BoolGetDatum(e->key.toplevel);
+		values[j++] = Int64GetDatum((int64) e->key.shape_id);
+		values[j++] = Int64GetDatum((int64) e->queryid);
+		if (!showtext)
+			nulls[j++] = true;
+		else if (see_all || e->key.userid == me)
+			values[j++] = CStringGetTextDatum(texts + (Size) i * qlen);
+		else
+			values[j++] = CStringGetTextDatum("<insufficient privilege>");
+		values[j++] = CStringGetTextDatum(e->command);
+		values[j++] = tables_array(e->tables, e->ntables);
+		values[j++] = Int64GetDatum(c->calls);
+		values[j++] = Float8GetDatum(c->total_time);
+		values[j++] = Float8GetDatum(c->min_time);
+		values[j++] = Float8GetDatum(c->max_time);
+		values[j++] = Float8GetDatum(c->mean_time);
+		values[j++] = Float8GetDatum(c->calls > 1 ? sqrt(c->sum_var_time / c->calls) : 0.0);
+		values[j++] = Int64GetDatum(c->rows);
+		values[j++] = Int64GetDatum(c->shared_blks_hit + c->shared_blks_read);
+		values[j++] = Int64GetDatum(c->shared_blks_hit);
+		values[j++] = Int64GetDatum(c->shared_blks_read);
+		values[j++] = Int64GetDatum(c->shared_blks_dirtied);
+		values[j++] = Int64GetDatum(c->shared_blks_written);
+		values[j++] = Int64GetDatum(c->local_blks_hit);
+		values[j++] = Int64GetDatum(c->local_blks_read);
+		values[j++] = Int64GetDatum(c->local_blks_dirtied);
+		values[j++] = Int64GetDatum(c->local_blks_written);
+		values[j++] = Int64GetDatum(c->temp_blks_read);
+		values[j++] = Int64GetDatum(c->temp_blks_written);
+		values[j++] = Float8GetDatum(c->blk_read_time);
+		values[j++] = Float8GetDatum(c->blk_write_time);
+		values[j++] = Float8GetDatum(c->temp_blk_read_time);
+		values[j++] = Float8GetDatum(c->temp_blk_write_time);
+		values[j++] = Int64GetDatum(c->wal_records);
+		values[j++] = Int64GetDatum(c->wal_fpi);
+		snprintf(buf, sizeof(buf), UINT64_FORMAT, c->wal_bytes);
+		values[j++] = DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+										  ObjectIdGetDatum(0), Int32GetDatum(-1));
+		values[j++] = int64_array(c->hist, PGI_HIST_BUCKETS);
+		values[j++] = TimestampTzGetDatum(e->first_seen);
+		values[j++] = TimestampTzGetDatum(e->last_seen);
+		values[j++] = BoolGetDatum(e->text_truncated);
+		values[j++] = Int32GetDatum(e->tagsets);
+		Assert(j == QUERIES_COLS);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---- attribution ---- */
+
+static bool
+json_is_valid(const char *s, int len)
+{
+	JsonLexContext *lex = makeJsonLexContextCstringLen((char *) s, len, PG_UTF8, true);
+
+	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
+}
+
+/* JSON string literal of s into buf (escaping as JSON requires). */
+static void
+json_string(StringInfo buf, const char *s)
+{
+	escape_json(buf, s);
+}
+
+static const char *
+tag_value(const PgiTagEntry *t, const char *key)
+{
+	const char *p = t->tagbuf;
+	const char *end = t->tagbuf + t->tagbuf_len;
+
+	while (p < end)
+	{
+		const char *k = p;
+		const char *v = k + strlen(k) + 1;
+
+		if (v >= end)
+			break;
+		if (strcmp(k, key) == 0)
+			return v;
+		p = v + strlen(v) + 1;
+	}
+	return NULL;
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	if (s == NULL || *s == '\0')
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	*isnull = false;
+	return CStringGetTextDatum(s);
+}
+
+Datum
+pg_insights_attribution(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		see_all;
+	Oid			me = GetUserId();
+	PgiTagEntry *copy;
+	int			n = 0,
+				i;
+
+	require_loaded();
+	InitMaterializedSRF(fcinfo, 0);
+	see_all = can_see_all();
+
+	copy = palloc(sizeof(PgiTagEntry) * pgi_shared->max_tagsets);
+	LWLockAcquire(pgi_shared->lock, LW_SHARED);
+	for (i = 0; i < pgi_shared->max_tagsets; i++)
+	{
+		PgiTagEntry *t = &pgi_tags[i];
+
+		if (!t->in_use)
+			continue;
+		SpinLockAcquire(&t->mutex);
+		copy[n++] = *t;
+		SpinLockRelease(&t->mutex);
+	}
+	LWLockRelease(pgi_shared->lock);
+
+	for (i = 0; i < n; i++)
+	{
+		PgiTagEntry *t = &copy[i];
+		Datum		values[ATTRIBUTION_COLS];
+		bool		nulls[ATTRIBUTION_COLS];
+		int			j = 0;
+		bool		visible = see_all || t->key.shape.userid == me;
+		const char *p,
+				   *end;
+		const char *pq;
+		StringInfoData js;
+		PgiPrismaQuery prisma;
+		bool		is_prisma = false;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[j++] = Int64GetDatum((int64) t->key.shape.shape_id);
+		values[j++] = ObjectIdGetDatum(t->key.shape.userid);
+		values[j++] = ObjectIdGetDatum(t->key.shape.dbid);
+		values[j++] = Int64GetDatum((int64) t->key.tagset_id);
+
+		/* tags as a jsonb object */
+		initStringInfo(&js);
+		appendStringInfoChar(&js, '{');
+		p = t->tagbuf;
+		end = t->tagbuf + t->tagbuf_len;
+		while (visible && p < end)
+		{
+			const char *k = p;
+			const char *v = k + strlen(k) + 1;
+
+			if (v >= end)
+				break;
+			if (js.len > 1)
+				appendStringInfoChar(&js, ',');
+			json_string(&js, k);
+			appendStringInfoChar(&js, ':');
+			json_string(&js, v);
+			p = v + strlen(v) + 1;
+		}
+		appendStringInfoChar(&js, '}');
+		if (visible)
+			values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(js.data));
+		else
+			nulls[j++] = true;
+
+		/* Prisma's prismaQuery = Model.action:<base64url JSON shape> */
+		pq = visible ? tag_value(t, "prismaQuery") : NULL;
+		if (pq != NULL)
+			is_prisma = pgi_prisma_split(pq, strlen(pq), &prisma) == 1;
+		if (is_prisma && prisma.model_len > 0)
+			values[j++] = CStringGetTextDatum(pnstrdup(prisma.model, prisma.model_len));
+		else
+			nulls[j++] = true;
+		if (is_prisma && prisma.action_len > 0)
+			values[j++] = CStringGetTextDatum(pnstrdup(prisma.action, prisma.action_len));
+		else
+			nulls[j++] = true;
+		nulls[j] = true;
+		if (is_prisma && prisma.shape_b64_len > 0)
+		{
+			size_t		cap = prisma.shape_b64_len * 3 / 4 + 4;
+			unsigned char *json = palloc(cap + 1);
+			long		jl = pgi_base64url_decode(prisma.shape_b64, prisma.shape_b64_len,
+												  json, cap);
+
+			if (jl > 0)
+			{
+				json[jl] = '\0';
+				if (pg_verifymbstr((char *) json, jl, true) && json_is_valid((char *) json, jl))
+				{
+					values[j] = DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) json));
+					nulls[j] = false;
+				}
+			}
+		}
+		j++;
+		values[j] = text_or_null(visible ? tag_value(t, "route") : NULL, &nulls[j]);
+		j++;
+		values[j] = text_or_null(visible ? tag_value(t, "controller") : NULL, &nulls[j]);
+		j++;
+		values[j] = text_or_null(visible ? tag_value(t, "action") : NULL, &nulls[j]);
+		j++;
+		values[j] = text_or_null(visible ? tag_value(t, "framework") : NULL, &nulls[j]);
+		j++;
+		values[j] = text_or_null(visible ? tag_value(t, "application") : NULL, &nulls[j]);
+		j++;
+		values[j] = text_or_null(visible ? tag_value(t, "db_driver") : NULL, &nulls[j]);
+		j++;
+		values[j++] = Int64GetDatum(t->calls);
+		values[j++] = Float8GetDatum(t->total_time);
+		values[j++] = Float8GetDatum(t->calls > 0 ? t->total_time / t->calls : 0.0);
+		values[j++] = Int64GetDatum(t->rows);
+		values[j++] = Int64GetDatum(t->reads);
+		values[j++] = TimestampTzGetDatum(t->first_seen);
+		values[j++] = TimestampTzGetDatum(t->last_seen);
+		Assert(j == ATTRIBUTION_COLS);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+pg_insights_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[INFO_COLS];
+	bool		nulls[INFO_COLS];
+	int			j = 0;
+
+	require_loaded();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, 0, sizeof(nulls));
+
+	LWLockAcquire(pgi_shared->lock, LW_SHARED);
+	values[j++] = Int64GetDatum(pgi_shared->max_shapes);
+	values[j++] = Int64GetDatum(pgi_shared->nshapes);
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->evictions));
+	values[j++] = Int64GetDatum(pgi_shared->max_tagsets);
+	values[j++] = Int64GetDatum(pgi_shared->ntagsets);
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->tagsets_dropped));
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->tagset_evictions));
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->texts_truncated));
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->comments_rejected));
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->tags_truncated));
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->shape_cache_misses));
+	values[j++] = Int32GetDatum(pgi_shared->max_query_length);
+	values[j++] = Int64GetDatum((int64) pgi_shmem_size());
+	values[j++] = TimestampTzGetDatum(pgi_shared->stats_reset);
+	LWLockRelease(pgi_shared->lock);
+	Assert(j == INFO_COLS);
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+Datum
+pg_insights_histogram_bounds(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < PGI_HIST_BUCKETS; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		/* SQL arrays count from 1: bucket i is latency_histogram[i] */
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = Float8GetDatum(i == 0 ? 0.0 : pgi_hist_bounds[i - 1]);
+		if (i < PGI_HIST_BUCKETS - 1)
+			values[2] = Float8GetDatum(pgi_hist_bounds[i]);
+		else
+			nulls[2] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+pg_insights_reset(PG_FUNCTION_ARGS)
+{
+	require_loaded();
+	if (PG_ARGISNULL(0))
+		pgi_store_reset(true, 0);
+	else
+		pgi_store_reset(false, (uint64) PG_GETARG_INT64(0));
+	PG_RETURN_VOID();
+}

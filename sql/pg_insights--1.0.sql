@@ -1,0 +1,129 @@
+/* sql/pg_insights--1.0.sql — the insights schema: views over the shared-memory store */
+
+\echo Use "CREATE EXTENSION pg_insights" to load this file. \quit
+
+
+-- Per statement shape: the raw set-returning function (the collector reads it)
+CREATE FUNCTION insights.queries_raw(showtext boolean DEFAULT true,
+    OUT userid oid,
+    OUT dbid oid,
+    OUT toplevel boolean,
+    OUT shape_id bigint,
+    OUT queryid bigint,
+    OUT query text,
+    OUT command text,
+    OUT tables text[],
+    OUT calls bigint,
+    OUT total_time double precision,
+    OUT min_time double precision,
+    OUT max_time double precision,
+    OUT mean_time double precision,
+    OUT stddev_time double precision,
+    OUT rows bigint,
+    OUT reads bigint,
+    OUT shared_blks_hit bigint,
+    OUT shared_blks_read bigint,
+    OUT shared_blks_dirtied bigint,
+    OUT shared_blks_written bigint,
+    OUT local_blks_hit bigint,
+    OUT local_blks_read bigint,
+    OUT local_blks_dirtied bigint,
+    OUT local_blks_written bigint,
+    OUT temp_blks_read bigint,
+    OUT temp_blks_written bigint,
+    OUT blk_read_time double precision,
+    OUT blk_write_time double precision,
+    OUT temp_blk_read_time double precision,
+    OUT temp_blk_write_time double precision,
+    OUT wal_records bigint,
+    OUT wal_fpi bigint,
+    OUT wal_bytes numeric,
+    OUT latency_histogram bigint[],
+    OUT first_seen timestamptz,
+    OUT last_seen timestamptz,
+    OUT query_truncated boolean,
+    OUT tagsets integer
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_insights_queries'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW insights.queries AS
+    SELECT * FROM insights.queries_raw(true);
+
+-- Per (shape, tag set): who sent it
+CREATE FUNCTION insights.attribution_raw(
+    OUT shape_id bigint,
+    OUT userid oid,
+    OUT dbid oid,
+    OUT tagset_id bigint,
+    OUT tags jsonb,
+    OUT prisma_model text,
+    OUT prisma_action text,
+    OUT prisma_shape jsonb,
+    OUT route text,
+    OUT controller text,
+    OUT action text,
+    OUT framework text,
+    OUT application text,
+    OUT db_driver text,
+    OUT calls bigint,
+    OUT total_time double precision,
+    OUT mean_time double precision,
+    OUT rows bigint,
+    OUT reads bigint,
+    OUT first_seen timestamptz,
+    OUT last_seen timestamptz
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_insights_attribution'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW insights.attribution AS
+    SELECT * FROM insights.attribution_raw();
+
+-- Health of the store itself
+CREATE FUNCTION insights.info_raw(
+    OUT max_shapes bigint,
+    OUT shapes bigint,
+    OUT evictions bigint,
+    OUT max_tagsets bigint,
+    OUT tagsets bigint,
+    OUT tagsets_dropped bigint,
+    OUT tagset_evictions bigint,
+    OUT texts_truncated bigint,
+    OUT comments_rejected bigint,
+    OUT tags_truncated bigint,
+    OUT shape_cache_misses bigint,
+    OUT max_query_length integer,
+    OUT shmem_bytes bigint,
+    OUT stats_reset timestamptz
+)
+RETURNS record
+AS 'MODULE_PATHNAME', 'pg_insights_info'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW insights.info AS
+    SELECT * FROM insights.info_raw();
+
+-- Latency histogram buckets: latency_histogram[i] counts calls with
+-- lower_ms <= time < upper_ms (upper_ms is NULL for the last bucket)
+CREATE FUNCTION insights.histogram_bounds(
+    OUT bucket integer,
+    OUT lower_ms double precision,
+    OUT upper_ms double precision
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_insights_histogram_bounds'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+-- Forget everything, or one shape (all its users/databases/toplevel rows)
+CREATE FUNCTION insights.reset(shape_id bigint DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'pg_insights_reset'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL SAFE;
+
+REVOKE ALL ON FUNCTION insights.reset(bigint) FROM PUBLIC;
+
+GRANT USAGE ON SCHEMA insights TO PUBLIC;
+GRANT SELECT ON insights.queries, insights.attribution, insights.info TO PUBLIC;
