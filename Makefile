@@ -8,6 +8,8 @@ OBJS = \
 	extension/store.o \
 	extension/persist.o \
 	extension/views.o \
+	extension/events.o \
+	extension/plan.o \
 	extension/comment.o \
 	extension/normtext.o
 

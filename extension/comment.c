@@ -183,17 +183,24 @@ decode_span(const char *in, size_t len, char q, char *out, size_t outsz,
 		}
 		else if (c == '%')
 		{
-			if (i + 1 < len && in[i + 1] == '%')
-				adv = 2;		/* Python's "%%" */
-			else if (i + 2 < len &&
-					 hex_value((unsigned char) in[i + 1]) >= 0 &&
-					 hex_value((unsigned char) in[i + 2]) >= 0)
+			size_t		h = i + 1;
+
+			/*
+			 * Python doubles the '%' of every escape ("%%2F"): read "%%" as
+			 * one '%', which may then start an escape as usual.
+			 */
+			if (h < len && in[h] == '%')
+				h++;
+			if (h + 1 < len &&
+				hex_value((unsigned char) in[h]) >= 0 &&
+				hex_value((unsigned char) in[h + 1]) >= 0)
 			{
-				c = (unsigned char) (hex_value((unsigned char) in[i + 1]) * 16 +
-									 hex_value((unsigned char) in[i + 2]));
-				adv = 3;
+				c = (unsigned char) (hex_value((unsigned char) in[h]) * 16 +
+									 hex_value((unsigned char) in[h + 1]));
+				adv = h + 2 - i;
 			}
-			/* otherwise an invalid escape: keep the '%' as is */
+			else
+				adv = h - i;	/* "%%" or an invalid escape: '%' */
 		}
 		else if (c == '+')
 			c = ' ';			/* form encoding (Java) */
@@ -629,8 +636,9 @@ pgi_comment_parse(const char *body, size_t len, PgiTagSet *out)
 		tagset_put(out, kbuf, klen, vbuf, vlen);
 	}
 
+	/* nothing usable: the comment as a whole is ignored */
 	if (npairs == 0 && nonblank)
-		out->flags |= PGI_TAGS_REJECTED;
+		out->flags = PGI_TAGS_REJECTED;
 	return out->ntags;
 }
 

@@ -10,11 +10,13 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "access/xact.h"
 #include "executor/executor.h"
 #include "executor/instrument.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
+#include "storage/proc.h"
 #include "tcop/utility.h"
 
 #include "pg_insights.h"
@@ -152,6 +154,40 @@ build_from_utility(void *arg, PgiEntrySource *src)
 	src->queryid = a->pstmt->queryId;
 }
 
+/* ---- the event ring ---- */
+
+static void
+push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *stats,
+		   const PgiTagSet *tags)
+{
+	PgiEvent	ev;
+	int			loc = queryDesc->plannedstmt->stmt_location;
+	int			len = queryDesc->plannedstmt->stmt_len;
+	const char *text = CleanQuerytext(queryDesc->sourceText, &loc, &len);
+
+	ev.seq = 0;
+	ev.end_time = GetCurrentTimestamp();
+	ev.pid = MyProcPid;
+	ev.nesting_level = nesting_level;
+	ev.xact_id = ((int64) MyProc->backendId << 32) | (int64) MyProc->lxid;
+	ev.shape_id = key->shape_id;
+	ev.userid = key->userid;
+	ev.dbid = key->dbid;
+	ev.duration_ms = stats->time_ms;
+	ev.rows = stats->rows;
+	ev.reads = stats->bufusage->shared_blks_hit + stats->bufusage->shared_blks_read;
+	ev.param_hash = pgi_param_hash(text, len, queryDesc->params);
+	ev.tagset_id = tags ? pgi_tagset_hash(tags) : 0;
+	ev.offset_value = pgi_plan_offset(queryDesc);
+	if (tags && tags->trace_id[0] != '\0')
+		memcpy(ev.trace_id, tags->trace_id, sizeof(ev.trace_id));
+	else
+		ev.trace_id[0] = '\0';
+	ev.toplevel = key->toplevel;
+	ev.in_xact_block = IsTransactionBlock();
+	pgi_event_push(&ev);
+}
+
 /* ---- hooks ---- */
 
 static void
@@ -189,6 +225,11 @@ pgi_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 static void
 pgi_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	/* per-node row counts on sampled executions (plan signals) */
+	if (pgi_enabled(nesting_level) && queryDesc->plannedstmt->queryId != UINT64CONST(0) &&
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && pgi_plan_should_sample())
+		queryDesc->instrument_options |= INSTRUMENT_ROWS;
+
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
@@ -254,7 +295,9 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		PgiShapeKey key;
 		PgiExecStats stats;
 		PgiTagSet	ts;
+		PgiTagSet  *tags;
 		ExecSourceArg arg = {queryDesc};
+		TupleDesc	tupdesc = queryDesc->tupDesc;
 
 		/* make sure the totals are complete */
 		InstrEndLoop(queryDesc->totaltime);
@@ -270,8 +313,14 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		stats.rows = queryDesc->estate->es_processed;
 		stats.bufusage = &queryDesc->totaltime->bufusage;
 		stats.walusage = &queryDesc->totaltime->walusage;
-		pgi_store_add(&key, build_from_exec, &arg, &stats,
-					  capture_tags(queryDesc->sourceText, &ts));
+		stats.row_width = queryDesc->plannedstmt->planTree->plan_width;
+		stats.ncolumns = (tupdesc && queryDesc->operation == CMD_SELECT) ? tupdesc->natts : 0;
+		stats.plan_json = (queryDesc->instrument_options & INSTRUMENT_ROWS) ?
+			pgi_plan_json(queryDesc) : NULL;
+		tags = capture_tags(queryDesc->sourceText, &ts);
+		pgi_store_add(&key, build_from_exec, &arg, &stats, tags);
+		if (pgi_event_ring_size > 0)
+			push_event(queryDesc, &key, &stats, tags);
 	}
 
 	if (prev_ExecutorEnd)
@@ -345,6 +394,9 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			qc->nprocessed : 0;
 		stats.bufusage = &bufusage;
 		stats.walusage = &walusage;
+		stats.row_width = 0;
+		stats.ncolumns = 0;
+		stats.plan_json = NULL;
 		pgi_store_add(&key, build_from_utility, &arg, &stats,
 					  capture_tags(queryString, &ts));
 	}

@@ -41,6 +41,7 @@ pgi_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(pgi_shmem_size());
+	RequestAddinShmemSpace(pgi_events_shmem_size());
 	RequestNamedLWLockTranche("pg_insights", 1);
 }
 
@@ -50,6 +51,7 @@ pgi_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	pgi_shmem_init();
+	pgi_events_shmem_init();
 }
 
 void
@@ -105,6 +107,17 @@ _PG_init(void)
 							 NULL,
 							 &pgi_save, true,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_insights.event_ring_size",
+							"Number of recent executions kept in the event ring (0 disables it).",
+							"Detection reads the ring; when a reader falls behind, events are lost and counted.",
+							&pgi_event_ring_size, 32768, 0, 4194304,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("pg_insights.plan_sample_rate",
+							 "Fraction of executions whose plan nodes are instrumented and summarized.",
+							 NULL,
+							 &pgi_plan_sample_rate, 0.01, 0.0, 1.0,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pg_insights");
 

@@ -22,6 +22,8 @@
 
 #include "postgres.h"
 
+#include "executor/execdesc.h"
+#include "nodes/params.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "port/atomics.h"
@@ -39,6 +41,8 @@
 #define PGI_ATTR_TAGBUF		1024	/* decoded "key\0value\0" pairs of one tag set */
 #define PGI_USAGE_MAX		1024	/* cap of the clock-sweep usage count */
 #define PGI_SWEEP_WINDOW	64		/* slots inspected per eviction, at most */
+
+#define PGI_PLAN_LEN		1024	/* JSON of the last sampled plan of a shape */
 
 #define PGI_TRUNC_MARKER	" /* ...truncated */"
 
@@ -58,6 +62,8 @@ extern int	pgi_track;
 extern bool pgi_track_utility;
 extern bool pgi_capture_comments;
 extern bool pgi_save;
+extern int	pgi_event_ring_size;
+extern double pgi_plan_sample_rate;
 
 /* Key of a statement shape entry; zeroed before filling (hashed as bytes). */
 typedef struct PgiShapeKey
@@ -103,6 +109,8 @@ typedef struct PgiCounters
 	int64		wal_fpi;
 	uint64		wal_bytes;
 	int64		hist[PGI_HIST_BUCKETS];
+	int64		bytes;			/* estimated bytes returned: row width x rows */
+	int64		plan_samples;	/* executions whose plan was sampled */
 } PgiCounters;
 
 typedef struct PgiShapeEntry
@@ -119,7 +127,11 @@ typedef struct PgiShapeEntry
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	int32		usage;			/* clock-sweep usage count */
-	slock_t		mutex;			/* protects counters, last_seen, usage */
+	slock_t		mutex;			/* protects the fields below */
+	int32		row_width;		/* planner's width of a result row (last) */
+	int32		ncolumns;		/* columns per result row (last) */
+	TimestampTz plan_sampled_at;
+	char		plan_json[PGI_PLAN_LEN];	/* last sampled plan, "" if none */
 	PgiCounters counters;
 } PgiShapeEntry;
 
@@ -188,6 +200,9 @@ typedef struct PgiExecStats
 {
 	double		time_ms;
 	int64		rows;
+	int32		row_width;		/* 0 when unknown (utility) */
+	int32		ncolumns;
+	const char *plan_json;		/* sampled plan, or NULL */
 	const struct BufferUsage *bufusage;
 	const struct WalUsage *walusage;
 } PgiExecStats;
@@ -207,6 +222,47 @@ typedef struct PgiEntrySource
 
 /* Callback that builds the entry source lazily, only when an entry is new. */
 typedef void (*PgiSourceBuilder) (void *arg, PgiEntrySource *src);
+
+/* One execution as the event ring keeps it (events.c). */
+typedef struct PgiEvent
+{
+	uint64		seq;
+	TimestampTz end_time;
+	int32		pid;
+	int32		nesting_level;
+	int64		xact_id;		/* backend id << 32 | local transaction id */
+	uint64		shape_id;
+	Oid			userid;
+	Oid			dbid;
+	double		duration_ms;
+	int64		rows;
+	int64		reads;
+	uint64		param_hash;		/* same statement with the same arguments */
+	uint64		tagset_id;		/* 0: no sqlcommenter tags */
+	int64		offset_value;	/* OFFSET used, -1 if none */
+	char		trace_id[33];	/* from traceparent, "" if none */
+	bool		toplevel;
+	bool		in_xact_block;	/* inside BEGIN ... COMMIT */
+} PgiEvent;
+
+typedef struct PgiEventSlot
+{
+	pg_atomic_uint64 version;	/* 0 while written, seq + 1 when complete */
+	PgiEvent	ev;
+} PgiEventSlot;
+
+/* events.c */
+extern Size pgi_events_shmem_size(void);
+extern void pgi_events_shmem_init(void);
+extern void pgi_event_push(const PgiEvent *ev);
+extern uint64 pgi_events_written(void);
+extern int	pgi_events_size(void);
+
+/* plan.c */
+extern bool pgi_plan_should_sample(void);
+extern char *pgi_plan_json(QueryDesc *queryDesc);
+extern int64 pgi_plan_offset(QueryDesc *queryDesc);
+extern uint64 pgi_param_hash(const char *text, int len, ParamListInfo params);
 
 /* store.c */
 extern Size pgi_shmem_size(void);

@@ -5,7 +5,7 @@
  *
  * A shape is core's query jumble computed over a copy of the query in which
  * every list of plain values (IN (...), ARRAY[...], multi-row VALUES) is cut
- * to its first element and every parameter is renumbered to 0.  Because core
+ * to its first element and every client parameter becomes a constant.  Because core
  * already gives equal query ids to statements that differ only in constants,
  * comments, whitespace or keyword case, the map queryid -> shape is a pure
  * function; each backend caches it, so the jumble of the copy is computed
@@ -16,6 +16,7 @@
 #include "catalog/namespace.h"
 #include "mb/pg_wchar.h"
 #include "common/hashfn.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/scanner.h"
 #include "tcop/cmdtag.h"
@@ -92,20 +93,12 @@ all_rows_plain(List *rows)
 	return true;
 }
 
-/* Cut plain-value lists to one element and renumber parameters, in place. */
+/* Cut plain-value lists to one element, in place. */
 static bool
 collapse_walker(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (IsA(node, Param))
-	{
-		Param	   *p = (Param *) node;
-
-		if (p->paramkind == PARAM_EXTERN)
-			p->paramid = 0;
-		return false;
-	}
 	if (IsA(node, ArrayExpr))
 	{
 		ArrayExpr  *a = (ArrayExpr *) node;
@@ -129,6 +122,27 @@ collapse_walker(Node *node, void *context)
 }
 
 /*
+ * Replace client parameters by constants of the same type: a value sent as
+ * $1 (extended protocol) or inline (simple protocol) is the same shape, and
+ * so are statements that differ only in parameter numbering.
+ */
+static Node *
+param_mutator(Node *node, void *context)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
+	{
+		Param	   *p = (Param *) node;
+
+		return (Node *) makeNullConst(p->paramtype, p->paramtypmod, p->paramcollid);
+	}
+	if (IsA(node, Query))
+		return (Node *) query_tree_mutator((Query *) node, param_mutator, context, 0);
+	return expression_tree_mutator(node, param_mutator, context);
+}
+
+/*
  * Shape of an optimizable statement.  Runs on a shape-cache miss only; all
  * allocations go to a short-lived context.
  */
@@ -145,6 +159,7 @@ pgi_shape_for_query(Query *query, const char *querytext)
 	old = MemoryContextSwitchTo(cxt);
 	copy = copyObject(query);
 	collapse_walker((Node *) copy, NULL);
+	copy = (Query *) param_mutator((Node *) copy, NULL);
 	copy->queryId = 0;
 	(void) JumbleQuery(copy, querytext);
 	shape = copy->queryId;

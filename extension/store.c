@@ -323,6 +323,10 @@ insert_shape(const PgiShapeKey *key, const PgiEntrySource *src)
 	e->tagsets = 0;
 	e->first_seen = e->last_seen = GetCurrentTimestamp();
 	e->usage = 1;
+	e->row_width = 0;
+	e->ncolumns = 0;
+	e->plan_json[0] = '\0';
+	e->plan_sampled_at = 0;
 	memset(&e->counters, 0, sizeof(PgiCounters));
 	pgi_shared->nshapes++;
 	if (e->text_truncated)
@@ -459,6 +463,18 @@ update_shape(PgiShapeEntry *e, const PgiExecStats *s, TimestampTz now)
 		c->wal_bytes += wu->wal_bytes;
 	}
 	c->hist[pgi_hist_bucket(s->time_ms)]++;
+	if (s->row_width > 0)
+	{
+		c->bytes += (int64) s->row_width * s->rows;
+		e->row_width = s->row_width;
+		e->ncolumns = s->ncolumns;
+	}
+	if (s->plan_json != NULL)
+	{
+		c->plan_samples++;
+		strlcpy(e->plan_json, s->plan_json, PGI_PLAN_LEN);
+		e->plan_sampled_at = now;
+	}
 	e->last_seen = now;
 	if (e->usage < PGI_USAGE_MAX)
 		e->usage++;
@@ -648,6 +664,11 @@ pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text)
 	pgi_shapes[slot].first_seen = saved->first_seen;
 	pgi_shapes[slot].last_seen = saved->last_seen;
 	pgi_shapes[slot].usage = saved->usage;
+	pgi_shapes[slot].row_width = saved->row_width;
+	pgi_shapes[slot].ncolumns = saved->ncolumns;
+	pgi_shapes[slot].plan_sampled_at = saved->plan_sampled_at;
+	memcpy(pgi_shapes[slot].plan_json, saved->plan_json, PGI_PLAN_LEN);
+	pgi_shapes[slot].plan_json[PGI_PLAN_LEN - 1] = '\0';
 	return true;
 }
 

@@ -27,9 +27,9 @@ PG_FUNCTION_INFO_V1(pg_insights_info);
 PG_FUNCTION_INFO_V1(pg_insights_histogram_bounds);
 PG_FUNCTION_INFO_V1(pg_insights_reset);
 
-#define QUERIES_COLS 38
+#define QUERIES_COLS 44
 #define ATTRIBUTION_COLS 21
-#define INFO_COLS 14
+#define INFO_COLS 16
 
 static void
 require_loaded(void)
@@ -75,6 +75,14 @@ int64_array(const int64 *vals, int n)
 	for (i = 0; i < n; i++)
 		elems[i] = Int64GetDatum(vals[i]);
 	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+static bool
+json_is_valid(const char *s, int len)
+{
+	JsonLexContext *lex = makeJsonLexContextCstringLen((char *) s, len, PG_UTF8, true);
+
+	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
 }
 
 Datum
@@ -170,6 +178,18 @@ pg_insights_queries(PG_FUNCTION_ARGS)
 		values[j++] = TimestampTzGetDatum(e->last_seen);
 		values[j++] = BoolGetDatum(e->text_truncated);
 		values[j++] = Int32GetDatum(e->tagsets);
+		values[j++] = Int64GetDatum(c->bytes);
+		values[j++] = Int32GetDatum(e->row_width);
+		values[j++] = Int32GetDatum(e->ncolumns);
+		values[j++] = Int64GetDatum(c->plan_samples);
+		if (e->plan_json[0] != '\0' && json_is_valid(e->plan_json, strlen(e->plan_json)))
+			values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->plan_json));
+		else
+			nulls[j++] = true;
+		if (e->plan_sampled_at != 0)
+			values[j++] = TimestampTzGetDatum(e->plan_sampled_at);
+		else
+			nulls[j++] = true;
 		Assert(j == QUERIES_COLS);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -177,14 +197,6 @@ pg_insights_queries(PG_FUNCTION_ARGS)
 }
 
 /* ---- attribution ---- */
-
-static bool
-json_is_valid(const char *s, int len)
-{
-	JsonLexContext *lex = makeJsonLexContextCstringLen((char *) s, len, PG_UTF8, true);
-
-	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
-}
 
 /* JSON string literal of s into buf (escaping as JSON requires). */
 static void
@@ -380,7 +392,9 @@ pg_insights_info(PG_FUNCTION_ARGS)
 	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->tags_truncated));
 	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->shape_cache_misses));
 	values[j++] = Int32GetDatum(pgi_shared->max_query_length);
-	values[j++] = Int64GetDatum((int64) pgi_shmem_size());
+	values[j++] = Int64GetDatum((int64) (pgi_shmem_size() + pgi_events_shmem_size()));
+	values[j++] = Int32GetDatum(pgi_events_size());
+	values[j++] = Int64GetDatum((int64) pgi_events_written());
 	values[j++] = TimestampTzGetDatum(pgi_shared->stats_reset);
 	LWLockRelease(pgi_shared->lock);
 	Assert(j == INFO_COLS);

@@ -42,7 +42,13 @@ CREATE FUNCTION insights.queries_raw(showtext boolean DEFAULT true,
     OUT first_seen timestamptz,
     OUT last_seen timestamptz,
     OUT query_truncated boolean,
-    OUT tagsets integer
+    OUT tagsets integer,
+    OUT bytes bigint,
+    OUT row_width integer,
+    OUT columns integer,
+    OUT plan_samples bigint,
+    OUT plan jsonb,
+    OUT plan_sampled_at timestamptz
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pg_insights_queries'
@@ -97,6 +103,8 @@ CREATE FUNCTION insights.info_raw(
     OUT shape_cache_misses bigint,
     OUT max_query_length integer,
     OUT shmem_bytes bigint,
+    OUT event_ring_size integer,
+    OUT events_written bigint,
     OUT stats_reset timestamptz
 )
 RETURNS record
@@ -105,6 +113,65 @@ LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
 CREATE VIEW insights.info AS
     SELECT * FROM insights.info_raw();
+
+-- Recent executions (the event ring), oldest first, after a sequence number.
+-- A jump between after_seq and the first seq returned means events were lost.
+CREATE FUNCTION insights.events(after_seq bigint DEFAULT 0,
+    OUT seq bigint,
+    OUT end_time timestamptz,
+    OUT pid integer,
+    OUT xact_id bigint,
+    OUT nesting_level integer,
+    OUT shape_id bigint,
+    OUT userid oid,
+    OUT dbid oid,
+    OUT duration_ms double precision,
+    OUT rows bigint,
+    OUT reads bigint,
+    OUT param_hash bigint,
+    OUT trace_id text,
+    OUT tagset_id bigint,
+    OUT offset_value bigint,
+    OUT toplevel boolean,
+    OUT in_xact_block boolean
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_insights_events'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+-- The last sampled plan of each shape (pg_insights.plan_sample_rate)
+CREATE VIEW insights.plans AS
+    SELECT shape_id, userid, dbid, toplevel, query, plan_samples, plan, plan_sampled_at
+      FROM insights.queries_raw(true)
+     WHERE plan IS NOT NULL;
+
+-- Findings: written by pg_insights_collector, read by anyone
+CREATE TABLE insights.findings (
+    id bigserial PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('n_plus_one', 'missing_index', 'offset_pagination',
+                                       'repeated_query', 'over_fetching', 'large_nested_read')),
+    dbid oid NOT NULL,
+    shape_id bigint NOT NULL,
+    query text,
+    parent_shape_id bigint,
+    parent_query text,
+    tables text[],
+    severity text NOT NULL DEFAULT 'medium' CHECK (severity IN ('low', 'medium', 'high')),
+    first_seen timestamptz NOT NULL DEFAULT now(),
+    last_seen timestamptz NOT NULL DEFAULT now(),
+    occurrences bigint NOT NULL DEFAULT 1,
+    evidence jsonb NOT NULL DEFAULT '{}',
+    suggestion text,
+    fix_sql text,
+    expected_impact text,
+    prompt text,
+    attribution text,
+    status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+    resolved_at timestamptz,
+    UNIQUE (kind, dbid, shape_id)
+);
+SELECT pg_catalog.pg_extension_config_dump('insights.findings', '');
+SELECT pg_catalog.pg_extension_config_dump('insights.findings_id_seq', '');
 
 -- Latency histogram buckets: latency_histogram[i] counts calls with
 -- lower_ms <= time < upper_ms (upper_ms is NULL for the last bucket)
@@ -126,4 +193,8 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL SAFE;
 REVOKE ALL ON FUNCTION insights.reset(bigint) FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA insights TO PUBLIC;
-GRANT SELECT ON insights.queries, insights.attribution, insights.info TO PUBLIC;
+GRANT SELECT ON insights.queries, insights.attribution, insights.info, insights.plans,
+    insights.findings TO PUBLIC;
+-- The collector's role needs: GRANT pg_read_all_stats TO <role>;
+--   GRANT INSERT, UPDATE, DELETE ON insights.findings TO <role>;
+--   GRANT USAGE ON SEQUENCE insights.findings_id_seq TO <role>;
