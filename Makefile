@@ -23,3 +23,10 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+.PHONY: demo demo-serve
+demo:
+	scripts/demo.sh
+
+demo-serve:
+	scripts/demo.sh --serve
