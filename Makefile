@@ -24,6 +24,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# every object sees the shared structs: rebuild all when a header changes
+$(OBJS): $(wildcard extension/*.h)
+
 .PHONY: demo demo-serve
 demo:
 	scripts/demo.sh

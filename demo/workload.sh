@@ -28,6 +28,8 @@ tag_users='/*prismaQuery='"'"'User.findMany%3AeyJzZWxlY3QiOnsiaWQiOnRydWV9fQ'"'"
 		for i in $(seq 1 10); do
 			echo "SELECT * FROM products WHERE stock > $((i % 5)) ORDER BY id LIMIT 200;"
 		done
+		# a large nested read: every user with all their posts and bodies
+		echo "SELECT u.id, u.name, p.id, p.title, p.body FROM \"User\" u JOIN \"Post\" p ON p.\"authorId\" = u.id ORDER BY u.id;"
 		# comments of one post: a filter on an unindexed foreign key
 		for pid in 11 12 13 14 15; do
 			echo "SELECT id, body FROM comments WHERE post_id = $pid;"

@@ -552,7 +552,11 @@ pgi_comment_parse(const char *body, size_t len, PgiTagSet *out)
 
 		/* between pairs: blanks and stray commas */
 		while (p < len && (is_blank((unsigned char) body[p]) || body[p] == ','))
+		{
+			if (body[p] == ',')
+				nonblank = 1;
 			p++;
+		}
 		if (p >= len)
 			break;
 		nonblank = 1;

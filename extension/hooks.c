@@ -158,7 +158,7 @@ build_from_utility(void *arg, PgiEntrySource *src)
 
 static void
 push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *stats,
-		   const PgiTagSet *tags)
+		   const PgiTagSet *tags, uint64 tagset_id)
 {
 	PgiEvent	ev;
 	int			loc = queryDesc->plannedstmt->stmt_location;
@@ -177,7 +177,7 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	ev.rows = stats->rows;
 	ev.reads = stats->bufusage->shared_blks_hit + stats->bufusage->shared_blks_read;
 	ev.param_hash = pgi_param_hash(text, len, queryDesc->params);
-	ev.tagset_id = tags ? pgi_tagset_hash(tags) : 0;
+	ev.tagset_id = tagset_id;
 	ev.offset_value = pgi_plan_offset(queryDesc);
 	if (tags && tags->trace_id[0] != '\0')
 		memcpy(ev.trace_id, tags->trace_id, sizeof(ev.trace_id));
@@ -193,6 +193,7 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 static void
 pgi_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 {
+	PgiShapeCacheSlot *slot;
 	uint64		shape_id;
 
 	if (prev_post_parse_analyze)
@@ -202,23 +203,38 @@ pgi_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 		query->utilityStmt != NULL)
 		return;
 
-	if (!pgi_shape_cache_get(query->queryId, &shape_id))
+	slot = pgi_shape_cache_get(query->queryId);
+	if (slot != NULL)
+		shape_id = slot->shape_id;
+	else
 	{
 		shape_id = pgi_shape_for_query(query, pstate->p_sourcetext);
-		pgi_shape_cache_put(query->queryId, shape_id);
+		slot = pgi_shape_cache_put(query->queryId, shape_id);
 	}
 
 	/*
 	 * Only here do we know where the constants are, so an entry for a
 	 * statement with constants is created now, with its normalized text.
+	 * Skip the shared lookup while no entry has gone away since this backend
+	 * last saw this one.
 	 */
 	if (jstate != NULL && jstate->clocations_count > 0)
 	{
 		PgiShapeKey key;
 		ParseSourceArg arg = {pstate, query, jstate};
+		uint64		gen = pgi_store_generation();
 
 		make_key(&key, shape_id, nesting_level == 0);
+		if (slot != NULL && slot->confirmed_gen == gen &&
+			slot->confirmed_userid == key.userid && slot->confirmed_toplevel == key.toplevel)
+			return;
 		pgi_store_ensure(&key, build_from_parse, &arg);
+		if (slot != NULL)
+		{
+			slot->confirmed_gen = gen;
+			slot->confirmed_userid = key.userid;
+			slot->confirmed_toplevel = key.toplevel;
+		}
 	}
 }
 
@@ -292,6 +308,8 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		pgi_enabled(nesting_level))
 	{
 		uint64		shape_id;
+		uint64		tagset_id;
+		PgiShapeCacheSlot *slot;
 		PgiShapeKey key;
 		PgiExecStats stats;
 		PgiTagSet	ts;
@@ -302,7 +320,10 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		/* make sure the totals are complete */
 		InstrEndLoop(queryDesc->totaltime);
 
-		if (!pgi_shape_cache_get(queryid, &shape_id))
+		slot = pgi_shape_cache_get(queryid);
+		if (slot != NULL)
+			shape_id = slot->shape_id;
+		else
 		{
 			/* parsed long ago and pushed out of the cache: count it apart */
 			shape_id = queryid;
@@ -318,9 +339,10 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		stats.plan_json = (queryDesc->instrument_options & INSTRUMENT_ROWS) ?
 			pgi_plan_json(queryDesc) : NULL;
 		tags = capture_tags(queryDesc->sourceText, &ts);
-		pgi_store_add(&key, build_from_exec, &arg, &stats, tags);
+		tagset_id = tags ? pgi_tagset_hash(tags) : 0;
+		pgi_store_add(&key, build_from_exec, &arg, &stats, tags, tagset_id);
 		if (pgi_event_ring_size > 0)
-			push_event(queryDesc, &key, &stats, tags);
+			push_event(queryDesc, &key, &stats, tags, tagset_id);
 	}
 
 	if (prev_ExecutorEnd)
@@ -350,6 +372,7 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		PgiShapeKey key;
 		PgiExecStats stats;
 		PgiTagSet	ts;
+		PgiTagSet  *tags;
 		UtilitySourceArg arg = {pstmt, queryString};
 		uint64		shape_id;
 		int			loc = pstmt->stmt_location,
@@ -397,8 +420,9 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		stats.row_width = 0;
 		stats.ncolumns = 0;
 		stats.plan_json = NULL;
-		pgi_store_add(&key, build_from_utility, &arg, &stats,
-					  capture_tags(queryString, &ts));
+		tags = capture_tags(queryString, &ts);
+		pgi_store_add(&key, build_from_utility, &arg, &stats, tags,
+					  tags ? pgi_tagset_hash(tags) : 0);
 	}
 	else
 	{

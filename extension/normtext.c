@@ -6,7 +6,8 @@
  * line comments are recognised as PostgreSQL's scanner does) finds the first
  * and last significant tokens; everything before the first (whitespace,
  * comments) and after the last (whitespace, comments, ';') is dropped.  A
- * second pass copies the text between them and collapses lists.
+ * second pass copies the text between them and collapses lists.  The output
+ * is a fixed point: normalizing it again returns it unchanged.
  *
  * Which lists collapse.  Textually a function call `f($1, $2)` looks exactly
  * like a list, so a list is collapsed only where it cannot be a call:
@@ -279,6 +280,18 @@ next_token(const char *s, size_t p, size_t end, TokKind *kind)
 	return p + 1;
 }
 
+/*
+ * Our own marker (without its leading space) is text, not a comment to strip:
+ * this keeps "VALUES ($1) /\*, ... *\/" at the end of a statement, so that
+ * normalizing a normalized text changes nothing.
+ */
+static int
+is_marker(const char *s, size_t n)
+{
+	return n == sizeof(PGI_LIST_MARKER) - 2 &&
+		memcmp(s, &PGI_LIST_MARKER[1], n) == 0;
+}
+
 /* ---------------------------------------------------------------------
  * List recognition (lookahead, whitespace only between tokens)
  * ---------------------------------------------------------------------
@@ -545,7 +558,7 @@ pgi_normtext(const char *in, size_t len, char *out, size_t outsz,
 		TokKind		k;
 		size_t		e = next_token(in, p, len, &k);
 
-		if (k != TK_SPACE && k != TK_COMMENT)
+		if (k != TK_SPACE && !(k == TK_COMMENT && !is_marker(in + p, e - p)))
 		{
 			if (!seen)
 				first = p;

@@ -185,6 +185,7 @@ typedef struct PgiShared
 	pg_atomic_uint64 comments_rejected;
 	pg_atomic_uint64 tags_truncated;
 	pg_atomic_uint64 shape_cache_misses;
+	pg_atomic_uint64 generation;	/* bumped whenever a shape entry goes away */
 } PgiShared;
 
 /* Shared state attached in every process (store.c) */
@@ -263,6 +264,7 @@ extern bool pgi_plan_should_sample(void);
 extern char *pgi_plan_json(QueryDesc *queryDesc);
 extern int64 pgi_plan_offset(QueryDesc *queryDesc);
 extern uint64 pgi_param_hash(const char *text, int len, ParamListInfo params);
+extern uint64 pgi_fast_hash(const char *p, size_t n, uint64 seed);
 
 /* store.c */
 extern Size pgi_shmem_size(void);
@@ -270,7 +272,8 @@ extern void pgi_shmem_init(void);
 extern bool pgi_store_exists(const PgiShapeKey *key);
 extern void pgi_store_ensure(const PgiShapeKey *key, PgiSourceBuilder build, void *arg);
 extern void pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
-						  const PgiExecStats *stats, const PgiTagSet *tags);
+						  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id);
+extern uint64 pgi_store_generation(void);
 extern void pgi_store_reset(bool all, uint64 shape_id);
 extern bool pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text);
 extern bool pgi_store_restore_tagset(const PgiTagEntry *saved);
@@ -281,8 +284,18 @@ extern char *pgi_entry_text(int slot);
 /* shape.c */
 extern uint64 pgi_shape_for_query(Query *query, const char *querytext);
 extern uint64 pgi_shape_for_utility(const char *text, int len);
-extern bool pgi_shape_cache_get(uint64 queryid, uint64 *shape_id);
-extern void pgi_shape_cache_put(uint64 queryid, uint64 shape_id);
+/* per-backend cache slot: queryid -> shape, and whether the entry is known to exist */
+typedef struct PgiShapeCacheSlot
+{
+	uint64		queryid;
+	uint64		shape_id;
+	uint64		confirmed_gen;	/* store generation when the entry was last seen */
+	Oid			confirmed_userid;
+	bool		confirmed_toplevel;
+} PgiShapeCacheSlot;
+
+extern PgiShapeCacheSlot *pgi_shape_cache_get(uint64 queryid);
+extern PgiShapeCacheSlot *pgi_shape_cache_put(uint64 queryid, uint64 shape_id);
 extern char *pgi_normalize_text(const char *querytext, int location, int len,
 								JumbleState *jstate, int *out_len, bool *truncated);
 extern int	pgi_tables_from_query(Query *query, char *buf, int bufsz, int *ntables);

@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "common/hashfn.h"
 #include "common/pg_prng.h"
 #include "executor/executor.h"
@@ -22,6 +24,25 @@
 
 double		pgi_plan_sample_rate = 0.01;
 
+/* executions to let pass before the next sample; drawn at each sample */
+static int64 sample_countdown = -1;
+
+/* executions before the next sampled one: geometric with p = sample rate */
+static int64
+draw_gap(void)
+{
+	double		u = pg_prng_double(&pg_global_prng_state);
+
+	if (u <= 0.0)
+		u = 1e-12;
+	return (int64) floor(log(u) / log(1.0 - pgi_plan_sample_rate));
+}
+
+/*
+ * Sample each execution with probability plan_sample_rate.  The gap to the
+ * next sample is drawn once per sample, so an execution that is not sampled
+ * costs one decrement.
+ */
 bool
 pgi_plan_should_sample(void)
 {
@@ -29,7 +50,15 @@ pgi_plan_should_sample(void)
 		return false;
 	if (pgi_plan_sample_rate >= 1.0)
 		return true;
-	return pg_prng_double(&pg_global_prng_state) < pgi_plan_sample_rate;
+	if (sample_countdown < 0)
+		sample_countdown = draw_gap();
+	if (sample_countdown > 0)
+	{
+		sample_countdown--;
+		return false;
+	}
+	sample_countdown = draw_gap();
+	return true;
 }
 
 typedef struct PlanJsonState
@@ -219,19 +248,48 @@ pgi_plan_offset(QueryDesc *queryDesc)
  * its sqlcommenter comment (inline constants of the simple protocol) and the
  * bound parameter values (extended protocol).
  */
+/* A cheap 64-bit hash, eight bytes a step: identity of arguments, not security. */
+uint64
+pgi_fast_hash(const char *p, size_t n, uint64 seed)
+{
+	uint64		h = seed ^ (n * UINT64CONST(0x9E3779B97F4A7C15));
+	uint64		w;
+
+	while (n >= 8)
+	{
+		memcpy(&w, p, 8);
+		h = (h ^ w) * UINT64CONST(0xff51afd7ed558ccd);
+		h ^= h >> 32;
+		p += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 29;
+	return h;
+}
+
 uint64
 pgi_param_hash(const char *text, int len, ParamListInfo params)
 {
 	uint64		h;
 	size_t		off,
 				blen;
-	int			i;
+	int			i,
+				end;
 
 	if (text != NULL && len > 0)
 	{
-		if (pgi_comment_find(text, len, &off, &blen) && off >= 2)
+		/* leave a trailing comment (traceparent differs per request) out */
+		for (end = len; end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\n' ||
+									text[end - 1] == '\t' || text[end - 1] == '\r' ||
+									text[end - 1] == ';'); end--)
+			;
+		if (end >= 4 && text[end - 1] == '/' && text[end - 2] == '*' &&
+			pgi_comment_find(text, len, &off, &blen) && off >= 2)
 			len = (int) off - 2;
-		h = hash_bytes_extended((const unsigned char *) text, len, 0);
+		h = pgi_fast_hash(text, len, 0);
 	}
 	else
 		h = 0;
@@ -252,13 +310,13 @@ pgi_param_hash(const char *text, int len, ParamListInfo params)
 			if (typbyval)
 				ph = hash_bytes_uint32_extended((uint32) prm->value, (uint64) (prm->value >> 32));
 			else if (typlen == -1 && !VARATT_IS_EXTERNAL(DatumGetPointer(prm->value)))
-				ph = hash_bytes_extended((const unsigned char *) VARDATA_ANY(DatumGetPointer(prm->value)),
-										 VARSIZE_ANY_EXHDR(DatumGetPointer(prm->value)), 0);
+				ph = pgi_fast_hash(VARDATA_ANY(DatumGetPointer(prm->value)),
+								   VARSIZE_ANY_EXHDR(DatumGetPointer(prm->value)), 0);
 			else if (typlen > 0)
-				ph = hash_bytes_extended((const unsigned char *) DatumGetPointer(prm->value), typlen, 0);
+				ph = pgi_fast_hash(DatumGetPointer(prm->value), typlen, 0);
 			else if (typlen == -2)
-				ph = hash_bytes_extended((const unsigned char *) DatumGetPointer(prm->value),
-										 strlen(DatumGetPointer(prm->value)), 0);
+				ph = pgi_fast_hash(DatumGetPointer(prm->value),
+								   strlen(DatumGetPointer(prm->value)), 0);
 			else
 				ph = 0;
 		}

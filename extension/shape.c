@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "common/hashfn.h"
 #include "nodes/makefuncs.h"
@@ -125,6 +126,10 @@ collapse_walker(Node *node, void *context)
  * Replace client parameters by constants of the same type: a value sent as
  * $1 (extended protocol) or inline (simple protocol) is the same shape, and
  * so are statements that differ only in parameter numbering.
+ *
+ * IN (x) with one element is parsed as x = a and stays that shape: merging it
+ * with longer lists would also merge every per-row lookup "key = $1" with its
+ * batched form "key IN (...)", the very difference N+1 detection reports.
  */
 static Node *
 param_mutator(Node *node, void *context)
@@ -139,7 +144,25 @@ param_mutator(Node *node, void *context)
 	}
 	if (IsA(node, Query))
 		return (Node *) query_tree_mutator((Query *) node, param_mutator, context, 0);
-	return expression_tree_mutator(node, param_mutator, context);
+	node = expression_tree_mutator(node, param_mutator, context);
+
+	/*
+	 * An implicit cast of a constant is the constant: LIMIT 1 parses as
+	 * int8(1) while LIMIT $1 is an int8 parameter.
+	 */
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcformat == COERCE_IMPLICIT_CAST &&
+		list_length(((FuncExpr *) node)->args) >= 1 && IsA(linitial(((FuncExpr *) node)->args), Const))
+		return (Node *) makeNullConst(((FuncExpr *) node)->funcresulttype, -1,
+									  ((FuncExpr *) node)->funccollid);
+	if (IsA(node, RelabelType) && ((RelabelType *) node)->relabelformat == COERCE_IMPLICIT_CAST &&
+		IsA(((RelabelType *) node)->arg, Const))
+		return (Node *) makeNullConst(((RelabelType *) node)->resulttype, -1,
+									  ((RelabelType *) node)->resultcollid);
+	if (IsA(node, CoerceViaIO) && ((CoerceViaIO *) node)->coerceformat == COERCE_IMPLICIT_CAST &&
+		IsA(((CoerceViaIO *) node)->arg, Const))
+		return (Node *) makeNullConst(((CoerceViaIO *) node)->resulttype, -1,
+									  ((CoerceViaIO *) node)->resultcollid);
+	return node;
 }
 
 /*
@@ -174,11 +197,15 @@ uint64
 pgi_shape_for_utility(const char *text, int len)
 {
 	char		buf[1024];
-	int			n;
+	int			n,
+				trunc = 0;
 	uint64		h;
 
-	n = (int) pgi_normtext(text, len, buf, sizeof(buf), NULL);
+	n = (int) pgi_normtext(text, len, buf, sizeof(buf), &trunc);
 	h = hash_bytes_extended((const unsigned char *) buf, n, UINT64CONST(0x5047494e5349));
+	/* a long statement: the start is not enough to tell it apart */
+	if (trunc)
+		h = hash_combine64(h, hash_bytes_extended((const unsigned char *) text, len, 0));
 	return h != 0 ? h : UINT64CONST(1);
 }
 
@@ -186,21 +213,15 @@ pgi_shape_for_utility(const char *text, int len)
 
 #define SHAPE_CACHE_SETS 2048
 
-typedef struct ShapeCacheSlot
-{
-	uint64		queryid;
-	uint64		shape_id;
-} ShapeCacheSlot;
+static PgiShapeCacheSlot *shape_cache = NULL;
 
-static ShapeCacheSlot *shape_cache = NULL;
-
-static ShapeCacheSlot *
+static PgiShapeCacheSlot *
 cache_set(uint64 queryid)
 {
 	if (shape_cache == NULL)
 	{
 		shape_cache = MemoryContextAllocExtended(TopMemoryContext,
-												 sizeof(ShapeCacheSlot) * SHAPE_CACHE_SETS * 2,
+												 sizeof(PgiShapeCacheSlot) * SHAPE_CACHE_SETS * 2,
 												 MCXT_ALLOC_NO_OOM | MCXT_ALLOC_ZERO);
 		if (shape_cache == NULL)
 			return NULL;
@@ -209,41 +230,39 @@ cache_set(uint64 queryid)
 	return &shape_cache[(queryid % SHAPE_CACHE_SETS) * 2];
 }
 
-bool
-pgi_shape_cache_get(uint64 queryid, uint64 *shape_id)
+PgiShapeCacheSlot *
+pgi_shape_cache_get(uint64 queryid)
 {
-	ShapeCacheSlot *set = cache_set(queryid);
+	PgiShapeCacheSlot *set = cache_set(queryid);
 
 	if (set == NULL)
-		return false;
+		return NULL;
 	if (set[0].queryid == queryid && set[0].shape_id != 0)
-	{
-		*shape_id = set[0].shape_id;
-		return true;
-	}
+		return &set[0];
 	if (set[1].queryid == queryid && set[1].shape_id != 0)
 	{
 		/* move to front so the other way is the one replaced next */
-		ShapeCacheSlot tmp = set[0];
+		PgiShapeCacheSlot tmp = set[0];
 
 		set[0] = set[1];
 		set[1] = tmp;
-		*shape_id = set[0].shape_id;
-		return true;
+		return &set[0];
 	}
-	return false;
+	return NULL;
 }
 
-void
+PgiShapeCacheSlot *
 pgi_shape_cache_put(uint64 queryid, uint64 shape_id)
 {
-	ShapeCacheSlot *set = cache_set(queryid);
+	PgiShapeCacheSlot *set = cache_set(queryid);
 
 	if (set == NULL)
-		return;
+		return NULL;
 	set[1] = set[0];
+	memset(&set[0], 0, sizeof(PgiShapeCacheSlot));
 	set[0].queryid = queryid;
 	set[0].shape_id = shape_id;
+	return &set[0];
 }
 
 /* ---- normalized text ---- */

@@ -154,6 +154,7 @@ pgi_shmem_init(void)
 		pg_atomic_init_u64(&pgi_shared->comments_rejected, 0);
 		pg_atomic_init_u64(&pgi_shared->tags_truncated, 0);
 		pg_atomic_init_u64(&pgi_shared->shape_cache_misses, 0);
+		pg_atomic_init_u64(&pgi_shared->generation, 1);
 		for (i = 0; i < pgi_max_shapes; i++)
 		{
 			pgi_shapes[i].in_use = false;
@@ -260,6 +261,8 @@ free_shape_slot(int slot)
 	e->in_use = false;
 	pgi_shape_free[(*pgi_shape_nfree)++] = slot;
 	pgi_shared->nshapes--;
+	/* backends that remember "this entry exists" must look again */
+	pg_atomic_fetch_add_u64(&pgi_shared->generation, 1);
 }
 
 static void
@@ -546,9 +549,15 @@ pgi_store_ensure(const PgiShapeKey *key, PgiSourceBuilder build, void *arg)
  * only the shared lock is taken.  Otherwise the entry source is built outside
  * any lock, and the whole update is done once under the exclusive lock.
  */
+uint64
+pgi_store_generation(void)
+{
+	return pg_atomic_read_u64(&pgi_shared->generation);
+}
+
 void
 pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
-			  const PgiExecStats *stats, const PgiTagSet *tags)
+			  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id)
 {
 	PgiTagKey	tkey;
 	bool		want_tags = tags != NULL && tags->ntags > 0;
@@ -561,7 +570,7 @@ pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
 	{
 		memset(&tkey, 0, sizeof(tkey));
 		tkey.shape = *key;
-		tkey.tagset_id = pgi_tagset_hash(tags);
+		tkey.tagset_id = tagset_id;
 	}
 
 	LWLockAcquire(pgi_shared->lock, LW_SHARED);

@@ -156,7 +156,7 @@ CREATE TABLE insights.findings (
     parent_shape_id bigint,
     parent_query text,
     tables text[],
-    severity text NOT NULL DEFAULT 'medium' CHECK (severity IN ('low', 'medium', 'high')),
+    severity text NOT NULL DEFAULT 'warning' CHECK (severity IN ('info', 'warning', 'critical')),
     first_seen timestamptz NOT NULL DEFAULT now(),
     last_seen timestamptz NOT NULL DEFAULT now(),
     occurrences bigint NOT NULL DEFAULT 1,

@@ -1,0 +1,1 @@
+delete from "posts" where "id" = $1 /*route='%2Fposts%2F%3Aid'*/

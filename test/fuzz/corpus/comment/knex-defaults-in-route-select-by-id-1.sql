@@ -1,0 +1,1 @@
+select * from "users" where "id" = $1 limit $2 /*route='%2Fusers%2F%3Aid'*/

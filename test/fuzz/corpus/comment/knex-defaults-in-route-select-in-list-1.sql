@@ -1,0 +1,1 @@
+select * from "users" where "id" in ($1, $2, $3) /*route='%2Fusers'*/

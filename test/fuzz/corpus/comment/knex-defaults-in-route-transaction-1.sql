@@ -1,0 +1,1 @@
+BEGIN; /*route='%2Fusers%2F%3Aid%2Fposts'*/

@@ -1,0 +1,1 @@
+insert into "users" ("email", "name") values ($1, $2) returning "id" /**/

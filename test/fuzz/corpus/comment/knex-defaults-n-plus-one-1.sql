@@ -1,0 +1,1 @@
+select "id" from "users" where "id" in ($1, $2, $3, $4, $5) order by "id" asc /**/

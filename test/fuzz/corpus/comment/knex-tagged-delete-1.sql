@@ -1,0 +1,1 @@
+delete from "posts" where "id" = $1 /*db_driver='knex%3A3.3.0',route='%2Fposts%2F%3Aid',traceparent='00-ef83cf14fb62581abdb903523f084ef3-7c4b14c319d2661d-01'*/

@@ -1,0 +1,1 @@
+select * from "users" where "id" = $1 limit $2 /*db_driver='knex%3A3.3.0',route='%2Fo'brien%2F%3Aid',traceparent='00-211a7823370cb5389de02717580019e5-bad7c81c8a7abc5b-01'*/

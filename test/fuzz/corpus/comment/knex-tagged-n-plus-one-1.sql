@@ -1,0 +1,1 @@
+select "id" from "users" where "id" in ($1, $2, $3, $4, $5) order by "id" asc /*db_driver='knex%3A3.3.0',route='%2Ffeed',traceparent='00-780487760db5effff3d64b0caff14ca3-4906074b8a11695a-01'*/

@@ -1,0 +1,1 @@
+select * from "users" where "id" = $1 limit $2 /*db_driver='knex%3A3.3.0',route='%2Fusers%2F%3Aid',traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-4324010dbea53724-01',tracestate='rojo%3D00f067aa0ba902b7%2Ccongo%3Dt61rcWkgMzE'*/

@@ -1,0 +1,1 @@
+select * from "users" where "id" in ($1, $2, $3) /*db_driver='knex%3A3.3.0',route='%2Fusers',traceparent='00-994aa3f10264142ab022e65679ebe197-efdc62de8e77eaaa-01'*/

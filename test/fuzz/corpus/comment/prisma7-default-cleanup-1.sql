@@ -1,0 +1,1 @@
+DELETE FROM "public"."Post" WHERE 1=1 /*prismaQuery='Post.deleteMany%3Ae30'*/

@@ -1,0 +1,1 @@
+DELETE FROM "public"."User" WHERE 1=1 /*prismaQuery='User.deleteMany%3Ae30'*/

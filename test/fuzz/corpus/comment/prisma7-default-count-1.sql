@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS "_count$_all" FROM (SELECT "public"."Post"."id" FROM "public"."Post" WHERE "public"."Post"."authorId" = $1 OFFSET $2) AS "sub" /*prismaQuery='Post.aggregate%3AeyJ3aGVyZSI6eyJhdXRob3JJZCI6eyIkdHlwZSI6IlBhcmFtIiwidmFsdWUiOnsibmFtZSI6IiUxIiwidHlwZSI6IkludCJ9fX0sInNlbGVjdCI6eyJfY291bnQiOnsic2VsZWN0Ijp7Il9hbGwiOnRydWV9fX19'*/

@@ -1,0 +1,1 @@
+INSERT INTO "public"."User" ("email","name") VALUES ($1,$2) RETURNING "public"."User"."id", "public"."User"."email", "public"."User"."name" /*prismaQuery='User.createOne%3AeyJkYXRhIjp7ImVtYWlsIjp7IiR0eXBlIjoiUGFyYW0iLCJ2YWx1ZSI6eyJuYW1lIjoiJTEiLCJ0eXBlIjoiU3RyaW5nIn19LCJuYW1lIjp7IiR0eXBlIjoiUGFyYW0iLCJ2YWx1ZSI6eyJuYW1lIjoiJTIiLCJ0eXBlIjoiU3RyaW5nIn19fX0'*/

@@ -1,0 +1,1 @@
+INSERT INTO "public"."Post" ("title","authorId") VALUES ($1,$2) RETURNING "public"."Post"."id", "public"."Post"."title", "public"."Post"."authorId" /*prismaQuery='Post.createOne%3AeyJkYXRhIjp7InRpdGxlIjp7IiR0eXBlIjoiUGFyYW0iLCJ2YWx1ZSI6eyJuYW1lIjoiJTEiLCJ0eXBlIjoiU3RyaW5nIn19LCJhdXRob3JJZCI6eyIkdHlwZSI6IlBhcmFtIiwidmFsdWUiOnsibmFtZSI6IiUyIiwidHlwZSI6IkludCJ9fX19'*/

@@ -1,0 +1,1 @@
+SELECT "t0"."id", "t0"."email", "t0"."name" FROM "public"."User" AS "t0" WHERE "t0"."name"::text LIKE ($1 || '%') ORDER BY "t0"."id" DESC LIMIT $2 /*prismaQuery='User.findMany%3AeyJ3aGVyZSI6eyJuYW1lIjp7InN0YXJ0c1dpdGgiOnsiJHR5cGUiOiJQYXJhbSIsInZhbHVlIjp7Im5hbWUiOiIlMSIsInR5cGUiOiJTdHJpbmcifX19fSwib3JkZXJCeSI6eyJpZCI6ImRlc2MifSwidGFrZSI6NX0'*/

@@ -1,0 +1,1 @@
+DELETE FROM "posts" WHERE "id" = 7 /*route='%2Fposts%2F%3Aid'*/

@@ -1,0 +1,1 @@
+SELECT "id", "name", "email" FROM "users" AS "User" WHERE "User"."id" = 1; /*route='%2Fo'brien%2F%3Aid'*/

@@ -1,0 +1,1 @@
+SELECT "id", "name", "email" FROM "users" AS "User" WHERE "User"."id" = 1; /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Fo'brien%2F%3Aid',traceparent='00-0d0b876466fe84d735a8c0bc2cb5f4ff-bf276f91000b01bf-01'*/

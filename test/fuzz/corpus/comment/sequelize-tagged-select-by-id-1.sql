@@ -1,0 +1,1 @@
+SELECT "id", "name", "email" FROM "users" AS "User" WHERE "User"."id" = 1; /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Fusers%2F%3Aid',traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-d894ac7f9764f945-01',tracestate='rojo%3D00f067aa0ba902b7%2Ccongo%3Dt61rcWkgMzE'*/

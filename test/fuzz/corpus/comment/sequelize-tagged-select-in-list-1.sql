@@ -1,0 +1,1 @@
+SELECT "id", "name", "email" FROM "users" AS "User" WHERE "User"."id" IN (1, 2, 3); /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Fusers',traceparent='00-3ee7ab903c209487e06927c500eb9bb9-b786c5f0415aecc3-01'*/

@@ -1,0 +1,1 @@
+/*dddbs='postgres.db',traceparent='00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01'*/ select 1 /**/

@@ -1,0 +1,1 @@
+select $$/*x*/$$ /* root select */ /* a /* nested */ b */ /*k='v',k='w',tracestate='x',traceparent='00-zz'*/

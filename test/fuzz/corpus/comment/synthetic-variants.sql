@@ -1,0 +1,1 @@
+select 1; /* a:'%%2Fpolls%%2F', b = "x+y" ,c='it\'s %C3%A9 %FF',='e',d=unquoted,route='%2Fo'brien' */ ;

@@ -1,0 +1,1 @@
+select /* app-hint */ 1 as x

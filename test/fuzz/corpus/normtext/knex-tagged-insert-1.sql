@@ -1,0 +1,1 @@
+insert into "users" ("email", "name") values ($1, $2) returning "id" /*db_driver='knex%3A3.3.0',route='%2Fusers',traceparent='00-cf90b64d40c243632ed65f43d4979375-d7fe0f143ead1bbe-01'*/

@@ -1,0 +1,1 @@
+select * from "posts" where "author_id" = $1 /*db_driver='knex%3A3.3.0',route='%2Ffeed',traceparent='00-780487760db5effff3d64b0caff14ca3-4906074b8a11695a-01'*/

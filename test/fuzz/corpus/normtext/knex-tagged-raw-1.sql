@@ -1,0 +1,1 @@
+select count(*) as n from posts where author_id = $1 /*db_driver='knex%3A3.3.0',route='%2Fstats%2Fposts%2F%3AauthorId',traceparent='00-417aef315889037ef8a963c24896c7d1-7f159747a6a56363-01'*/

@@ -1,0 +1,1 @@
+BEGIN; /*db_driver='knex%3A3.3.0',route='%2Fusers%2F%3Aid%2Fposts',traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-1ed9cf7e45ea0f89-01',tracestate='rojo%3D00f067aa0ba902b7%2Ccongo%3Dt61rcWkgMzE'*/

@@ -1,0 +1,1 @@
+update "users" set "email" = $1 where "id" = $2 /*db_driver='knex%3A3.3.0',route='%2Fusers%2F%3Aid',traceparent='00-f9e4421d1af9810be217e002eb452627-91873006668c48ce-01'*/

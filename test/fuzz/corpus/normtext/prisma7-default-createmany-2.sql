@@ -1,0 +1,1 @@
+SELECT "public"."User"."id" FROM "public"."User" WHERE 1=1 OFFSET $1 /*prismaQuery='User.findMany%3AeyJzZWxlY3QiOnsiaWQiOnRydWV9fQ'*/

@@ -1,0 +1,1 @@
+SELECT "public"."Post"."id", "public"."Post"."title", "public"."Post"."authorId" FROM "public"."Post" WHERE "public"."Post"."authorId" IN ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) OFFSET $11 /*prismaQuery='User.findMany%3AeyJpbmNsdWRlIjp7InBvc3RzIjp0cnVlfX0'*/

@@ -1,0 +1,1 @@
+SELECT count(*) FROM "Post" WHERE "authorId" = $1 /*prismaQuery='queryRaw'*/

@@ -1,0 +1,1 @@
+SELECT "t0"."id" FROM "public"."User" AS "t0" /*prismaQuery='User.findMany%3AeyJzZWxlY3QiOnsiaWQiOnRydWV9fQ'*/

@@ -1,0 +1,1 @@
+SELECT "t0"."id", "t0"."email", "t0"."name" FROM "public"."User" AS "t0" WHERE ("t0"."id" = $1 AND 1=1) LIMIT $2 /*prismaQuery='User.findUnique%3AeyJ3aGVyZSI6eyJpZCI6eyIkdHlwZSI6IlBhcmFtIiwidmFsdWUiOnsibmFtZSI6IiUxIiwidHlwZSI6IkludCJ9fX19'*/

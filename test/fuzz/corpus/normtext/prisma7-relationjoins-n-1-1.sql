@@ -1,0 +1,1 @@
+SELECT "t0"."id", "t0"."title", "t0"."authorId" FROM "public"."Post" AS "t0" WHERE "t0"."authorId" = $1 /*prismaQuery='Post.findMany%3AeyJ3aGVyZSI6eyJhdXRob3JJZCI6eyIkdHlwZSI6IlBhcmFtIiwidmFsdWUiOnsibmFtZSI6IiUxIiwidHlwZSI6IkludCJ9fX19'*/

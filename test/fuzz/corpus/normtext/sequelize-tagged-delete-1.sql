@@ -1,0 +1,1 @@
+DELETE FROM "posts" WHERE "id" = 7 /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Fposts%2F%3Aid',traceparent='00-798316dc6fbebb5043844eabbd1e5722-a9f1ce78be4226d6-01'*/

@@ -1,0 +1,1 @@
+INSERT INTO "users" ("id","name","email") VALUES (DEFAULT,$1,$2) RETURNING "id","name","email"; /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Fusers',traceparent='00-10474734df06ae09f4ee58770c9a364e-41942f42cbac2115-01'*/

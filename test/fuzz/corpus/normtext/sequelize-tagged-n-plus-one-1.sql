@@ -1,0 +1,1 @@
+SELECT "id" FROM "users" AS "User" WHERE "User"."id" IN (1, 2, 3, 4, 5) ORDER BY "User"."id" ASC; /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Ffeed',traceparent='00-ad2b9473f02330ff7375f25c6258d3c2-b67b2e3c2285f09a-01'*/

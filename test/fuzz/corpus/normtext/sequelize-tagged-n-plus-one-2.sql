@@ -1,0 +1,1 @@
+SELECT "id", "author_id" AS "authorId", "title" FROM "posts" AS "Post" WHERE "Post"."author_id" = 1; /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Ffeed',traceparent='00-ad2b9473f02330ff7375f25c6258d3c2-b67b2e3c2285f09a-01'*/

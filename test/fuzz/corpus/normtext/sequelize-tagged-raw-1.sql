@@ -1,0 +1,1 @@
+SELECT count(*) AS n FROM posts WHERE author_id = 1 /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Fstats%2Fposts%2F%3AauthorId',traceparent='00-fab397d6519ea2cc719159b5d9f30df3-dcd53a96cd4ac2db-01'*/

@@ -1,0 +1,1 @@
+UPDATE "users" SET "email"=$1 WHERE "id" = $2 /*client_timezone='%2B00%3A00',db_driver='sequelize%3A6.37.8',route='%2Fusers%2F%3Aid',traceparent='00-f8f35ca6efe43541e91761fc7cf040f4-1c4a57c8b781094e-01'*/

@@ -1,0 +1,1 @@
+select * from t where ts in ($1::timestamp with time zone, $2::timestamp with time zone) and a in (($3, $4), ($5, $6))

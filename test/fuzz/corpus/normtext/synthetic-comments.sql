@@ -1,0 +1,1 @@
+SELECT x FROM t /* a /* nested */ b */ WHERE y NOT IN ($1 , $2 ) AND z IN ($3) AND w IN (SELECT $4) /* c
