@@ -64,6 +64,20 @@ capture_tags(const char *source, PgiTagSet *ts)
 	if (!pgi_capture_comments || source == NULL)
 		return NULL;
 	len = strlen(source);
+
+	/* fast exit: no comment can be at either end */
+	{
+		size_t		e = len,
+					b = 0;
+
+		while (e > 0 && (source[e - 1] == ' ' || source[e - 1] == ';' || source[e - 1] == '\n' ||
+						 source[e - 1] == '\t' || source[e - 1] == '\r'))
+			e--;
+		while (b < len && (source[b] == ' ' || source[b] == '\n' || source[b] == '\t' || source[b] == '\r'))
+			b++;
+		if ((e < 4 || source[e - 1] != '/') && (b + 1 >= len || source[b] != '/'))
+			return NULL;
+	}
 	n = pgi_tags_from_text(source, len, ts);
 	if (ts->flags & PGI_TAGS_REJECTED)
 		pg_atomic_fetch_add_u64(&pgi_shared->comments_rejected, 1);
@@ -340,7 +354,8 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 			pgi_plan_json(queryDesc) : NULL;
 		tags = capture_tags(queryDesc->sourceText, &ts);
 		tagset_id = tags ? pgi_tagset_hash(tags) : 0;
-		pgi_store_add(&key, build_from_exec, &arg, &stats, tags, tagset_id);
+		pgi_store_add(&key, build_from_exec, &arg, &stats, tags, tagset_id,
+					  slot ? &slot->hint : NULL);
 		if (pgi_event_ring_size > 0)
 			push_event(queryDesc, &key, &stats, tags, tagset_id);
 	}
@@ -422,7 +437,7 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		stats.plan_json = NULL;
 		tags = capture_tags(queryString, &ts);
 		pgi_store_add(&key, build_from_utility, &arg, &stats, tags,
-					  tags ? pgi_tagset_hash(tags) : 0);
+					  tags ? pgi_tagset_hash(tags) : 0, NULL);
 	}
 	else
 	{

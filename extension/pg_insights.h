@@ -271,8 +271,19 @@ extern Size pgi_shmem_size(void);
 extern void pgi_shmem_init(void);
 extern bool pgi_store_exists(const PgiShapeKey *key);
 extern void pgi_store_ensure(const PgiShapeKey *key, PgiSourceBuilder build, void *arg);
+/*
+ * Where a backend last found an entry: valid while the store's generation is
+ * unchanged (no entry went away, so no slot changed owner).
+ */
+typedef struct PgiSlotHint
+{
+	int32		slot;
+	uint64		gen;
+} PgiSlotHint;
+
 extern void pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
-						  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id);
+						  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id,
+						  PgiSlotHint *hint);
 extern uint64 pgi_store_generation(void);
 extern void pgi_store_reset(bool all, uint64 shape_id);
 extern bool pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text);
@@ -292,6 +303,7 @@ typedef struct PgiShapeCacheSlot
 	uint64		confirmed_gen;	/* store generation when the entry was last seen */
 	Oid			confirmed_userid;
 	bool		confirmed_toplevel;
+	PgiSlotHint hint;			/* the entry's slot at execution (store.c) */
 } PgiShapeCacheSlot;
 
 extern PgiShapeCacheSlot *pgi_shape_cache_get(uint64 queryid);

@@ -555,9 +555,33 @@ pgi_store_generation(void)
 	return pg_atomic_read_u64(&pgi_shared->generation);
 }
 
+/*
+ * The slot of key: from the hint when no entry went away since it was taken
+ * (checked against the key anyway), else from the hash table.  Lock held.
+ */
+static int
+find_shape_hinted(const PgiShapeKey *key, PgiSlotHint *hint)
+{
+	uint64		gen = pg_atomic_read_u64(&pgi_shared->generation);
+	int			slot;
+
+	if (hint != NULL && hint->gen == gen && hint->slot >= 0 &&
+		hint->slot < pgi_shared->max_shapes && pgi_shapes[hint->slot].in_use &&
+		memcmp(&pgi_shapes[hint->slot].key, key, sizeof(PgiShapeKey)) == 0)
+		return hint->slot;
+	slot = find_shape(key);
+	if (hint != NULL)
+	{
+		hint->slot = slot;
+		hint->gen = gen;
+	}
+	return slot;
+}
+
 void
 pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
-			  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id)
+			  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id,
+			  PgiSlotHint *hint)
 {
 	PgiTagKey	tkey;
 	bool		want_tags = tags != NULL && tags->ntags > 0;
@@ -574,7 +598,7 @@ pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
 	}
 
 	LWLockAcquire(pgi_shared->lock, LW_SHARED);
-	slot = find_shape(key);
+	slot = find_shape_hinted(key, hint);
 	if (slot >= 0 && want_tags)
 		tslot = find_tagset(&tkey);
 	if (slot >= 0 && (!want_tags || tslot >= 0))
