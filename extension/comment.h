@@ -16,7 +16,7 @@
 #define PGI_MAX_KEY_LEN		64		/* decoded key bytes kept */
 #define PGI_MAX_VALUE_LEN	512		/* decoded value bytes kept */
 #define PGI_TAGBUF_SIZE		2048	/* all decoded keys+values, NUL-terminated */
-#define PGI_MAX_COMMENT_LEN	16384	/* longer comment bodies are rejected */
+#define PGI_MAX_COMMENT_LEN	262144	/* longer comment bodies are rejected (a 1,000-row Prisma createMany fits) */
 
 /* flags in PgiTagSet.flags */
 #define PGI_TAGS_TRUNCATED	0x01	/* a key, value, tag count or buffer limit cut something */

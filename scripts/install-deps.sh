@@ -21,7 +21,21 @@ PACKAGES=(
 	make
 	gcc
 	dpkg-dev                    # apt-get source (PostgreSQL's regression suite)
+	chromium                    # dashboard browser tests (headless, driven by playwright-core)
+	bc
 )
+
+# Node.js >= 20.19 with npm: Prisma 7 (clients/) and the dashboard's front-end build need it.
+# Debian bookworm's own nodejs is 18; the machines here carry NodeSource's 20.x.
+node_ok() {
+	command -v node >/dev/null && command -v npm >/dev/null &&
+		node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'
+}
+check_node() {
+	node_ok && return 0
+	[[ $(id -u) -eq 0 ]] && apt-get install -y -q --no-install-recommends nodejs npm || true
+	node_ok || { echo "install-deps: Node.js >= 20.19 with npm is required (found: $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -31,6 +45,7 @@ done
 
 if ((${#missing[@]} == 0)); then
 	echo "install-deps: all ${#PACKAGES[@]} packages present"
+	check_node
 	exit 0
 fi
 
@@ -55,3 +70,5 @@ if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+check_node
