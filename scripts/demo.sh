@@ -20,6 +20,8 @@ done
 scripts/install-deps.sh >/dev/null
 make -s >/dev/null
 make -s install >/dev/null
+echo "demo: preparing the Prisma 7 client (npm ci, prisma generate; offline after the first run)"
+clients/setup.sh >/dev/null
 
 # shellcheck source=../test/lib/cluster.sh
 source test/lib/cluster.sh
@@ -32,7 +34,9 @@ pgi_sql "CREATE EXTENSION pg_insights"
 echo "demo: loading the sample schema and data"
 pgi_psql -d app -v ON_ERROR_STOP=1 -f demo/schema.sql >/dev/null
 pgi_sql "SELECT insights.reset()" >/dev/null
-echo "demo: running the sample workload"
+echo "demo: running the sample workload: a real Prisma 7 client, then raw SQL"
+(cd clients && PGHOST=$PGI_SOCK PGPORT=$PGI_PORT PGUSER=$PGI_SUPERUSER PGDATABASE=app \
+	PGI_N1_PARENTS=20 PGI_ROUNDS=3 node_modules/.bin/tsx prisma/workload.ts >/dev/null)
 demo/workload.sh
 
 echo
