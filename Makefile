@@ -27,6 +27,22 @@ include $(PGXS)
 # every object sees the shared structs: rebuild all when a header changes
 $(OBJS): $(wildcard extension/*.h)
 
+# the daemons: collector/ and dashboard/ build themselves (protoc-c output under build/)
+all: collector dashboard
+collector:
+	$(MAKE) -C collector
+dashboard:
+	$(MAKE) -C dashboard
+install: install-daemons
+install-daemons: collector dashboard
+	$(MAKE) -C collector install
+	$(MAKE) -C dashboard install
+clean: clean-daemons
+clean-daemons:
+	$(MAKE) -C collector clean
+	$(MAKE) -C dashboard clean
+.PHONY: collector dashboard install-daemons clean-daemons
+
 .PHONY: demo demo-serve
 demo:
 	scripts/demo.sh

@@ -1,0 +1,530 @@
+/* config.c — the collector's settings: command-line flags, a key = value file, libpq's environment. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libpq-fe.h>
+
+typedef enum OptType
+{
+	OPT_STRING,
+	OPT_LIST,					/* repeatable string */
+	OPT_DURATION,
+	OPT_BYTES,
+	OPT_INT,
+	OPT_FLAG,
+	OPT_LEVEL,
+	OPT_FORMAT,
+	OPT_DETECT,
+	OPT_HELP,
+	OPT_VERSION
+} OptType;
+
+typedef struct Option
+{
+	const char *name;
+	OptType		type;
+	size_t		offset;
+	const char *def;			/* default, as the user would write it */
+	const char *metavar;
+	const char *help;
+} Option;
+
+#define OFF(f) offsetof(Config, f)
+
+static const Option options[] = {
+	{"dbname", OPT_LIST, OFF(dbnames), "", "CONNINFO",
+	"database to poll: a name or a libpq conninfo/URI; repeat for several (default: libpq's PG* environment)"},
+	{"dashboard-url", OPT_STRING, OFF(dashboard_url), "", "URL",
+	"dashboard base URL; snapshots are POSTed to URL/v1/snapshots"},
+	{"api-key-file", OPT_STRING, OFF(api_key_file), "", "FILE",
+	"file holding the dashboard API key (sent as Authorization: Bearer)"},
+	{"interval", OPT_DURATION, OFF(interval_us), "10s", "DURATION",
+	"time between polls (units: ms, s, m, h)"},
+	{"once", OPT_FLAG, OFF(once), "off", NULL,
+	"take one reading (totals since the extension's stats_reset), write/send it, exit"},
+	{"output", OPT_STRING, OFF(output), "", "FILE|-",
+	"with --once: write the snapshot to FILE ('-' = stdout)"},
+	{"format", OPT_FORMAT, OFF(format), "pb", "pb|json",
+	"format of --output"},
+	{"spool-dir", OPT_STRING, OFF(spool_dir), "", "DIR",
+	"on-disk spool for unsent snapshots (empty: kept in memory, lost at exit)"},
+	{"spool-max-bytes", OPT_BYTES, OFF(spool_max_bytes), "64M", "BYTES",
+	"spool bound; when full the oldest snapshots are dropped and counted"},
+	{"history", OPT_INT, OFF(history), "30", "N",
+	"intervals of deltas kept in memory"},
+	{"statement-timeout", OPT_DURATION, OFF(statement_timeout_us), "5s", "DURATION",
+	"statement_timeout of the collector's reading transaction"},
+	{"db-connect-timeout", OPT_DURATION, OFF(db_connect_timeout_us), "10s", "DURATION",
+	"libpq connect_timeout (a conninfo value wins)"},
+	{"connect-timeout", OPT_DURATION, OFF(http_connect_timeout_us), "5s", "DURATION",
+	"HTTP connect timeout"},
+	{"http-timeout", OPT_DURATION, OFF(http_timeout_us), "30s", "DURATION",
+	"HTTP total timeout of one POST"},
+	{"retry-initial", OPT_DURATION, OFF(retry_initial_us), "1s", "DURATION",
+	"first retry delay (dashboard and database); doubles, with jitter"},
+	{"retry-max", OPT_DURATION, OFF(retry_max_us), "60s", "DURATION",
+	"longest retry delay"},
+	{"insecure", OPT_FLAG, OFF(insecure), "off", NULL,
+	"do not verify the dashboard's TLS certificate (logged loudly)"},
+	{"compress-threshold", OPT_BYTES, OFF(compress_threshold), "1k", "BYTES",
+	"zlib-compress bodies larger than this (Content-Encoding: deflate)"},
+	{"log-level", OPT_LEVEL, OFF(log_level), "info", "LEVEL",
+	"debug, info, warning or error"},
+	{"config", OPT_STRING, OFF(config_file), "", "FILE",
+	"key = value file with these options (the command line wins); re-read on SIGHUP"},
+	{"no-detect", OPT_FLAG, OFF(no_detect), "off", NULL,
+	"do not run the detectors (no findings written to insights.findings)"},
+	{"detect-set", OPT_DETECT, 0, NULL, "KEY=VALUE",
+	"detector threshold, e.g. nplus1_min_repeats=5 (repeatable; see README, Finding kinds)"},
+	{"help", OPT_HELP, 0, NULL, NULL, "show this help and exit"},
+	{"version", OPT_VERSION, 0, NULL, NULL, "show the version and exit"},
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+void
+config_print_help(void)
+{
+	size_t		i;
+
+	printf("pg_insights_collector %s — reads pg_insights counters, ships protobuf snapshots.\n\n"
+		   "Usage:\n"
+		   "  pg_insights_collector --dbname CONNINFO --dashboard-url URL --api-key-file FILE [options]\n"
+		   "  pg_insights_collector --once --output FILE|- [--format pb|json] [--dbname ...]\n\n"
+		   "Options (default in brackets):\n", COLLECTOR_VERSION);
+	for (i = 0; i < NOPTIONS; i++)
+	{
+		const Option *o = &options[i];
+		char		left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->metavar ? " " : "",
+				 o->metavar ? o->metavar : "");
+		printf("  %-32s %s", left, o->help);
+		if (o->def != NULL)
+			printf(" [%s]", o->def[0] ? o->def : "none");
+		printf("\n");
+	}
+	printf("\nThe connection also honours libpq's environment (PGHOST, PGPORT, PGUSER, PGDATABASE,\n"
+		   "PGPASSFILE, ...).  The collector's role needs only pg_read_all_stats:\n"
+		   "  CREATE ROLE insights_collector LOGIN; GRANT pg_read_all_stats TO insights_collector;\n"
+		   "Exit status: 0 clean (SIGTERM/SIGINT), 1 runtime failure, 2 bad usage or configuration.\n"
+		   "Signals: SIGHUP re-reads --config.\n");
+}
+
+static const Option *
+find_option(const char *name, size_t len)
+{
+	size_t		i;
+
+	for (i = 0; i < NOPTIONS; i++)
+	{
+		const char *n = options[i].name;
+		size_t		j;
+
+		if (strlen(n) != len)
+			continue;
+		/* "spool_dir" in a file means spool-dir */
+		for (j = 0; j < len; j++)
+			if (n[j] != name[j] && !(n[j] == '-' && name[j] == '_'))
+				break;
+		if (j == len)
+			return &options[i];
+	}
+	return NULL;
+}
+
+static bool
+parse_bool(const char *s, bool *out)
+{
+	if (strcasecmp(s, "on") == 0 || strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 ||
+		strcmp(s, "1") == 0)
+		*out = true;
+	else if (strcasecmp(s, "off") == 0 || strcasecmp(s, "false") == 0 ||
+			 strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+/* Store value into cfg; returns false with err filled when it is malformed. */
+static bool
+set_option(Config *cfg, const Option *o, const char *value, char *err, size_t errlen)
+{
+	char	   *base = (char *) cfg;
+	bool		ok = true;
+
+	switch (o->type)
+	{
+		case OPT_STRING:
+			{
+				char	  **p = (char **) (base + o->offset);
+
+				free(*p);
+				*p = xstrdup(value);
+				break;
+			}
+		case OPT_LIST:
+			cfg->dbnames = xrealloc(cfg->dbnames, sizeof(char *) * (size_t) (cfg->ndbnames + 1));
+			cfg->dbnames[cfg->ndbnames++] = xstrdup(value);
+			break;
+		case OPT_DURATION:
+			ok = parse_duration_us(value, (int64_t *) (base + o->offset));
+			break;
+		case OPT_BYTES:
+			ok = parse_bytes(value, (int64_t *) (base + o->offset));
+			break;
+		case OPT_INT:
+			ok = parse_int64(value, (int64_t *) (base + o->offset)) &&
+				*(int64_t *) (base + o->offset) >= 0;
+			break;
+		case OPT_FLAG:
+			ok = parse_bool(value, (bool *) (base + o->offset));
+			break;
+		case OPT_LEVEL:
+			ok = log_parse_level(value, &cfg->log_level);
+			break;
+		case OPT_FORMAT:
+			if (strcmp(value, "pb") == 0 || strcmp(value, "protobuf") == 0)
+				cfg->format = FORMAT_PB;
+			else if (strcmp(value, "json") == 0)
+				cfg->format = FORMAT_JSON;
+			else
+				ok = false;
+			break;
+		case OPT_DETECT:
+			{
+				const char *eq = strchr(value, '=');
+				char		key[64];
+
+				ok = eq != NULL && (size_t) (eq - value) < sizeof(key);
+				if (ok)
+				{
+					snprintf(key, sizeof(key), "%.*s", (int) (eq - value), value);
+					ok = detect_config_set(&cfg->detect, key, eq + 1);
+				}
+				break;
+			}
+		case OPT_HELP:
+		case OPT_VERSION:
+			break;
+	}
+	if (!ok)
+		snprintf(err, errlen, "invalid value for %s: \"%s\"", o->name, value);
+	return ok;
+}
+
+static void
+set_defaults(Config *cfg)
+{
+	size_t		i;
+	char		err[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	detect_config_defaults(&cfg->detect);
+	for (i = 0; i < NOPTIONS; i++)
+	{
+		if (options[i].def != NULL && options[i].type != OPT_LIST)
+			(void) set_option(cfg, &options[i], options[i].def, err, sizeof(err));
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char	   *e;
+
+	while (isspace((unsigned char) *s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char) e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Read a key = value file; lines: "# comment", blank, key = value ('...' or "..." quoted). */
+static bool
+load_file(Config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE	   *f = fopen(path, "r");
+	char		line[4096];
+	int			lineno = 0;
+
+	if (f == NULL)
+	{
+		snprintf(err, errlen, "cannot open config file \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+	{
+		char	   *s = trim(line);
+		char	   *eq,
+				   *key,
+				   *val;
+		const Option *o;
+		size_t		vl;
+
+		lineno++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (eq == NULL)
+		{
+			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+			fclose(f);
+			return false;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		vl = strlen(val);
+		if (vl >= 2 && (val[0] == '\'' || val[0] == '"') && val[vl - 1] == val[0])
+		{
+			val[vl - 1] = '\0';
+			val++;
+		}
+		o = find_option(key, strlen(key));
+		if (o == NULL || o->type == OPT_HELP || o->type == OPT_VERSION ||
+			strcmp(o->name, "config") == 0)
+		{
+			snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", path, lineno, key);
+			fclose(f);
+			return false;
+		}
+		if (!set_option(cfg, o, val, err, errlen))
+		{
+			char		tmp[256];
+
+			snprintf(tmp, sizeof(tmp), "%s", err);
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, tmp);
+			fclose(f);
+			return false;
+		}
+	}
+	fclose(f);
+	return true;
+}
+
+static bool
+read_key(Config *cfg, char *err, size_t errlen)
+{
+	FILE	   *f;
+	char		buf[4096];
+	size_t		n;
+	struct stat st;
+
+	f = fopen(cfg->api_key_file, "r");
+	if (f == NULL)
+	{
+		snprintf(err, errlen, "cannot read api key file \"%s\": %s", cfg->api_key_file, strerror(errno));
+		return false;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0004))
+		log_warning("api key file \"%s\" is readable by everyone", cfg->api_key_file);
+	fclose(f);
+	buf[n] = '\0';
+	free(cfg->api_key);
+	cfg->api_key = xstrdup(trim(buf));
+	if (cfg->api_key[0] == '\0' || strpbrk(cfg->api_key, "\r\n") != NULL)
+	{
+		snprintf(err, errlen, "api key file \"%s\" must hold one non-empty line", cfg->api_key_file);
+		return false;
+	}
+	return true;
+}
+
+static bool
+validate(Config *cfg, char *err, size_t errlen)
+{
+	int			i;
+
+	if (cfg->ndbnames == 0)
+	{
+		cfg->dbnames = xmalloc(sizeof(char *));
+		cfg->dbnames[cfg->ndbnames++] = xstrdup("");
+	}
+	for (i = 0; i < cfg->ndbnames; i++)
+	{
+		char	   *perr = NULL;
+		const char *d = cfg->dbnames[i];
+		PQconninfoOption *opts;
+
+		/* a bare name is a database name; anything with '=' or a URI is conninfo */
+		if (strchr(d, '=') == NULL && strncmp(d, "postgres://", 11) != 0 &&
+			strncmp(d, "postgresql://", 13) != 0)
+			continue;
+		opts = PQconninfoParse(d, &perr);
+		if (opts == NULL)
+		{
+			snprintf(err, errlen, "invalid --dbname \"%s\": %s", d, perr ? trim(perr) : "out of memory");
+			PQfreemem(perr);
+			return false;
+		}
+		PQconninfoFree(opts);
+	}
+	if (cfg->interval_us < 10000)
+	{
+		snprintf(err, errlen, "--interval must be at least 10ms");
+		return false;
+	}
+	if (cfg->output[0] != '\0' && !cfg->once)
+	{
+		snprintf(err, errlen, "--output needs --once");
+		return false;
+	}
+	if (cfg->format == FORMAT_JSON && cfg->output[0] == '\0')
+	{
+		snprintf(err, errlen, "--format json needs --once --output FILE|-");
+		return false;
+	}
+	if (cfg->dashboard_url[0] == '\0' && cfg->output[0] == '\0')
+	{
+		snprintf(err, errlen, "nothing to do: give --dashboard-url, or --once --output FILE|-");
+		return false;
+	}
+	if (cfg->dashboard_url[0] != '\0' && strncmp(cfg->dashboard_url, "http://", 7) != 0 &&
+		strncmp(cfg->dashboard_url, "https://", 8) != 0)
+	{
+		snprintf(err, errlen, "--dashboard-url must start with http:// or https://: \"%s\"",
+				 cfg->dashboard_url);
+		return false;
+	}
+	if (cfg->retry_initial_us <= 0 || cfg->retry_max_us < cfg->retry_initial_us)
+	{
+		snprintf(err, errlen, "--retry-initial must be > 0 and <= --retry-max");
+		return false;
+	}
+	if (cfg->http_timeout_us < 1000 || cfg->http_connect_timeout_us < 1000 ||
+		cfg->statement_timeout_us < 1000)
+	{
+		snprintf(err, errlen, "timeouts must be at least 1ms");
+		return false;
+	}
+	if (cfg->history < 1)
+		cfg->history = 1;
+	if (cfg->api_key_file[0] != '\0' && !read_key(cfg, err, errlen))
+		return false;
+	return true;
+}
+
+ConfigResult
+config_load(int argc, char **argv, Config *cfg, char *err, size_t errlen)
+{
+	int			i;
+	bool		cli_dbnames = false;
+	char	  **file_dbnames;
+	int			file_ndbnames;
+
+	set_defaults(cfg);
+	err[0] = '\0';
+
+	/* pass 1: --help, --version, --config */
+	for (i = 1; i < argc; i++)
+	{
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		{
+			config_print_help();
+			return CONFIG_EXIT;
+		}
+		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0)
+		{
+			printf("pg_insights_collector %s\n", COLLECTOR_VERSION);
+			return CONFIG_EXIT;
+		}
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			(void) set_option(cfg, find_option("config", 6), argv[i] + 9, err, errlen);
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			(void) set_option(cfg, find_option("config", 6), argv[++i], err, errlen);
+	}
+	if (cfg->config_file[0] != '\0' && !load_file(cfg, cfg->config_file, err, errlen))
+		return CONFIG_ERROR;
+	file_dbnames = cfg->dbnames;
+	file_ndbnames = cfg->ndbnames;
+	cfg->dbnames = NULL;
+	cfg->ndbnames = 0;
+
+	/* pass 2: everything, over the file */
+	for (i = 1; i < argc; i++)
+	{
+		const char *arg = argv[i];
+		const char *eq;
+		const char *value;
+		const Option *o;
+
+		if (strncmp(arg, "--", 2) != 0)
+		{
+			snprintf(err, errlen, "unexpected argument \"%s\" (options start with --; see --help)", arg);
+			goto fail;
+		}
+		arg += 2;
+		eq = strchr(arg, '=');
+		o = find_option(arg, eq ? (size_t) (eq - arg) : strlen(arg));
+		if (o == NULL)
+		{
+			snprintf(err, errlen, "unknown option \"%s\" (see --help)", argv[i]);
+			goto fail;
+		}
+		if (o->type == OPT_FLAG && eq == NULL)
+			value = "on";
+		else if (eq != NULL)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else
+		{
+			snprintf(err, errlen, "option --%s needs a value", o->name);
+			goto fail;
+		}
+		if (o->type == OPT_LIST)
+			cli_dbnames = true;
+		if (!set_option(cfg, o, value, err, errlen))
+			goto fail;
+	}
+	/* --dbname on the command line replaces the file's list */
+	if (cli_dbnames)
+	{
+		for (i = 0; i < file_ndbnames; i++)
+			free(file_dbnames[i]);
+		free(file_dbnames);
+	}
+	else
+	{
+		cfg->dbnames = file_dbnames;
+		cfg->ndbnames = file_ndbnames;
+	}
+	if (!validate(cfg, err, errlen))
+		return CONFIG_ERROR;
+	return CONFIG_OK;
+
+fail:
+	for (i = 0; i < file_ndbnames; i++)
+		free(file_dbnames[i]);
+	free(file_dbnames);
+	return CONFIG_ERROR;
+}
+
+void
+config_free(Config *cfg)
+{
+	int			i;
+
+	for (i = 0; i < cfg->ndbnames; i++)
+		free(cfg->dbnames[i]);
+	free(cfg->dbnames);
+	free(cfg->dashboard_url);
+	free(cfg->api_key_file);
+	free(cfg->api_key);
+	free(cfg->output);
+	free(cfg->spool_dir);
+	free(cfg->config_file);
+	memset(cfg, 0, sizeof(*cfg));
+	detect_config_defaults(&cfg->detect);
+}

@@ -1,0 +1,159 @@
+/* dashboard/dashboard.h — shared types of pg_insights_dashboard: options, buffers, repository pool, modules' entry points. */
+#ifndef PGI_DASHBOARD_H
+#define PGI_DASHBOARD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <libpq-fe.h>
+
+#define DASH_VERSION "1.0"
+#define DASH_BUCKET_SECONDS 10		/* width of the buckets written from snapshots */
+#define DASH_HIST_MAX 32			/* histogram buckets kept per row (the extension has 20) */
+#define DASH_MAX_KEYS 16
+
+/* exit codes */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1				/* could not start or failed while running */
+#define EXIT_USAGE 2				/* bad option or configuration */
+
+/* ---- options (main.c) ---- */
+typedef struct DashOptions
+{
+	char	   *listen_host;
+	int			listen_port;
+	char	   *repo_dsn;
+	char	   *api_key_file;
+	char	   *ui_auth;			/* "token:SECRET", "basic:USER:PASS"; SECRET may be "@file" */
+	char	   *tls_cert;
+	char	   *tls_key;
+	char	   *web_dir;
+	int64_t		retention_s;
+	int64_t		rollup_1m_after_s;
+	int64_t		rollup_10m_after_s;
+	int64_t		maintenance_every_s;
+	size_t		max_body;			/* bytes on the wire */
+	size_t		max_inflated;		/* bytes after inflate */
+	int			max_connections;
+	int			conn_timeout_s;
+	int			threads;
+	bool		verbose;
+} DashOptions;
+
+/* ---- growable byte buffer (util.c) ---- */
+typedef struct Buf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} Buf;
+
+extern void buf_init(Buf *b);
+extern void buf_free(Buf *b);
+extern void buf_reserve(Buf *b, size_t extra);
+extern void buf_put(Buf *b, const void *p, size_t n);
+extern void buf_puts(Buf *b, const char *s);
+extern void buf_putc(Buf *b, char c);
+extern void buf_printf(Buf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+
+/* ---- util.c ---- */
+extern void dash_log(const char *level, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#define log_info(...) dash_log("INFO", __VA_ARGS__)
+#define log_warn(...) dash_log("WARNING", __VA_ARGS__)
+#define log_error(...) dash_log("ERROR", __VA_ARGS__)
+extern void *xmalloc(size_t n);
+extern void *xcalloc(size_t n, size_t m);
+extern void *xrealloc(void *p, size_t n);
+extern char *xstrdup(const char *s);
+extern bool parse_duration(const char *s, int64_t *seconds);
+extern bool parse_size(const char *s, size_t *bytes);
+extern bool ct_equal(const char *a, size_t alen, const char *b, size_t blen);
+extern char *read_file(const char *path, size_t max, size_t *len);
+extern void utf8_sanitize(char *s);
+extern bool is_loopback_host(const char *host);
+extern int64_t now_us(void);
+
+/* ---- json.c ---- */
+extern void json_str(Buf *b, const char *s);
+extern void json_strn(Buf *b, const char *s, size_t n);
+extern void json_key(Buf *b, bool *first, const char *key);
+extern void json_pg_num(Buf *b, const char *text);
+
+/* ---- repository connection pool (repo.c) ---- */
+typedef struct RepoPool
+{
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	char	   *dsn;
+	int			size;
+	PGconn	  **conns;
+	bool	   *busy;
+} RepoPool;
+
+extern bool repo_pool_init(RepoPool *pool, const char *dsn, int size);
+extern void repo_pool_close(RepoPool *pool);
+extern PGconn *repo_acquire(RepoPool *pool);
+extern void repo_release(RepoPool *pool, PGconn *conn);
+extern bool repo_migrate(PGconn *conn);
+extern int	repo_schema_version(PGconn *conn);
+extern bool repo_maintain(PGconn *conn, const DashOptions *opt);
+
+/* ---- ingest.c ---- */
+typedef struct IngestResult
+{
+	int			status;				/* HTTP status */
+	char		message[256];		/* the reason, for the response body and the log */
+	bool		duplicate;
+} IngestResult;
+
+extern void ingest_snapshot(RepoPool *pool, const DashOptions *opt, const char *body, size_t len,
+							const char *content_encoding, IngestResult *res);
+
+/* repo.c: store one decoded snapshot (parameterized statements only) */
+struct PgInsights__V1__Snapshot;
+extern int	repo_store_snapshot(PGconn *conn, const struct PgInsights__V1__Snapshot *snap,
+								char *err, size_t errlen);
+
+/* ---- api.c ---- */
+typedef struct ApiRequest
+{
+	const char *path;				/* after "/api/" */
+	const char *(*arg) (void *cls, const char *name);	/* query-string lookup */
+	void	   *arg_cls;
+} ApiRequest;
+
+/* fills out (JSON) and returns the HTTP status */
+extern int	api_handle(RepoPool *pool, const ApiRequest *req, Buf *out);
+
+/* ---- keys (routes.c) ---- */
+typedef struct KeySet
+{
+	int			n;
+	char	   *keys[DASH_MAX_KEYS];
+	size_t		lens[DASH_MAX_KEYS];
+} KeySet;
+
+extern bool keys_load(KeySet *ks, const char *path);
+extern void keys_free(KeySet *ks);
+extern bool keys_match(const KeySet *ks, const char *token, size_t len);
+
+/* ---- the server (routes.c) ---- */
+typedef struct Dashboard
+{
+	DashOptions *opt;
+	RepoPool	pool;
+	KeySet		keys;
+	char	   *ui_token;			/* token mode */
+	char	   *ui_basic_user;		/* basic mode */
+	char	   *ui_basic_pass;
+	struct MHD_Daemon *daemon;
+	void	   *http;			/* routes.c's server state */
+} Dashboard;
+
+extern bool server_start(Dashboard *d);
+extern void server_stop(Dashboard *d);
+
+#endif

@@ -1,0 +1,540 @@
+/* dashboard/routes.c — the HTTP server: libmicrohttpd setup, URL -> handler table, authentication, limits, security headers, static assets. */
+#include "dashboard.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; " \
+	"frame-ancestors 'none'"
+
+/* static assets, read from the web directory once at start and served from memory */
+typedef struct Asset
+{
+	const char *url;
+	const char *file;
+	const char *type;
+	char	   *data;
+	size_t		len;
+} Asset;
+
+static Asset assets_template[] = {
+	{"/", "index.html", "text/html; charset=utf-8", NULL, 0},
+	{"/index.html", "index.html", "text/html; charset=utf-8", NULL, 0},
+	{"/app.js", "app.js", "text/javascript; charset=utf-8", NULL, 0},
+	{"/style.css", "style.css", "text/css; charset=utf-8", NULL, 0},
+	{"/favicon.svg", "favicon.svg", "image/svg+xml", NULL, 0},
+	{"/vendor/uPlot.iife.min.js", "vendor/uPlot.iife.min.js", "text/javascript; charset=utf-8", NULL, 0},
+	{"/vendor/uPlot.min.css", "vendor/uPlot.min.css", "text/css; charset=utf-8", NULL, 0},
+};
+#define N_ASSETS (sizeof(assets_template) / sizeof(assets_template[0]))
+
+/* per-server state that the handlers reach through the daemon's closure */
+typedef struct Server
+{
+	Dashboard  *d;
+	Asset		assets[N_ASSETS];
+	bool		tls;
+} Server;
+
+/* per-request state (POST bodies) */
+typedef struct Request
+{
+	Buf			body;
+	bool		too_big;
+} Request;
+
+/* ---- keys ---- */
+
+bool
+keys_load(KeySet *ks, const char *path)
+{
+	char	   *text = read_file(path, 64 * 1024, NULL);
+	char	   *line,
+			   *save = NULL;
+
+	memset(ks, 0, sizeof(*ks));
+	if (text == NULL)
+	{
+		log_error("--api-key-file %s: %s", path, strerror(errno));
+		return false;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	{
+		size_t		n;
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		n = strlen(line);
+		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (ks->n == DASH_MAX_KEYS)
+		{
+			log_error("--api-key-file %s: more than %d keys", path, DASH_MAX_KEYS);
+			free(text);
+			keys_free(ks);
+			return false;
+		}
+		if (n < 16)
+			log_warn("--api-key-file %s: key %d is shorter than 16 characters", path, ks->n + 1);
+		ks->keys[ks->n] = xstrdup(line);
+		ks->lens[ks->n] = n;
+		ks->n++;
+	}
+	free(text);
+	if (ks->n == 0)
+	{
+		log_error("--api-key-file %s: no key in the file", path);
+		return false;
+	}
+	return true;
+}
+
+void
+keys_free(KeySet *ks)
+{
+	int			i;
+
+	for (i = 0; i < ks->n; i++)
+		free(ks->keys[i]);
+	ks->n = 0;
+}
+
+/* every key is compared, each in constant time: the time tells nothing about a match */
+bool
+keys_match(const KeySet *ks, const char *token, size_t len)
+{
+	bool		found = false;
+	int			i;
+
+	for (i = 0; i < ks->n; i++)
+		found |= ct_equal(ks->keys[i], ks->lens[i], token, len);
+	return found;
+}
+
+/* ---- responses ---- */
+
+static void
+add_headers(struct MHD_Response *resp, bool no_store)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cache-Control", no_store ? "no-store" : "no-cache");
+}
+
+static enum MHD_Result
+send_buf(struct MHD_Connection *conn, int status, const char *type, const char *data, size_t len,
+		 const char *extra_name, const char *extra_value)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *) data, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", type);
+	add_headers(resp, true);
+	if (extra_name)
+		MHD_add_response_header(resp, extra_name, extra_value);
+	ret = MHD_queue_response(conn, (unsigned) status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *conn, int status, const char *msg)
+{
+	Buf			b;
+	enum MHD_Result ret;
+
+	buf_init(&b);
+	buf_puts(&b, "{\"error\":");
+	json_str(&b, msg);
+	buf_puts(&b, "}\n");
+	ret = send_buf(conn, status, "application/json", b.data, b.len,
+				   status == 401 ? "WWW-Authenticate" : NULL, "Bearer realm=\"pg_insights\"");
+	buf_free(&b);
+	return ret;
+}
+
+/* ---- authentication ---- */
+
+static const char *
+bearer_token(struct MHD_Connection *conn)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return h;
+}
+
+/* returns MHD_YES when allowed; otherwise queues the refusal and sets *refused */
+static enum MHD_Result
+check_ui_auth(Server *s, struct MHD_Connection *conn, bool *refused, bool *set_cookie)
+{
+	Dashboard  *d = s->d;
+
+	*refused = false;
+	*set_cookie = false;
+	if (d->ui_token)
+	{
+		const char *t = bearer_token(conn);
+		size_t		n = strlen(d->ui_token);
+
+		if (t && ct_equal(d->ui_token, n, t, strlen(t)))
+			return MHD_YES;
+		t = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "pgi_ui_token");
+		if (t && ct_equal(d->ui_token, n, t, strlen(t)))
+			return MHD_YES;
+		t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
+		if (t && ct_equal(d->ui_token, n, t, strlen(t)))
+		{
+			*set_cookie = true;
+			return MHD_YES;
+		}
+		*refused = true;
+		return send_error(conn, 401, "authentication required: open the page with ?token=<ui token> once, "
+						  "or send Authorization: Bearer <ui token>");
+	}
+	if (d->ui_basic_user)
+	{
+		char	   *pass = NULL;
+		char	   *user = MHD_basic_auth_get_username_password(conn, &pass);
+		bool		ok = user && pass &&
+			ct_equal(d->ui_basic_user, strlen(d->ui_basic_user), user, strlen(user)) &
+			ct_equal(d->ui_basic_pass, strlen(d->ui_basic_pass), pass, strlen(pass));
+		struct MHD_Response *resp;
+		enum MHD_Result ret;
+
+		if (user)
+			MHD_free(user);
+		if (pass)
+			MHD_free(pass);
+		if (ok)
+			return MHD_YES;
+		*refused = true;
+		resp = MHD_create_response_from_buffer(strlen("authentication required\n"),
+											   (void *) "authentication required\n",
+											   MHD_RESPMEM_PERSISTENT);
+		add_headers(resp, true);
+		ret = MHD_queue_basic_auth_fail_response(conn, "pg_insights dashboard", resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	return MHD_YES;
+}
+
+/* ---- handlers ---- */
+
+static const char *
+lookup_arg(void *cls, const char *name)
+{
+	return MHD_lookup_connection_value((struct MHD_Connection *) cls, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result
+handle_api(Server *s, struct MHD_Connection *conn, const char *path, const char *cookie)
+{
+	ApiRequest	req = {path, lookup_arg, conn};
+	Buf			out;
+	int			status;
+	enum MHD_Result ret;
+
+	buf_init(&out);
+	status = api_handle(&s->d->pool, &req, &out);
+	buf_putc(&out, '\n');
+	ret = send_buf(conn, status, "application/json; charset=utf-8", out.data, out.len,
+				   cookie ? "Set-Cookie" : NULL, cookie);
+	buf_free(&out);
+	return ret;
+}
+
+static enum MHD_Result
+handle_static(Server *s, struct MHD_Connection *conn, const char *url, const char *cookie)
+{
+	size_t		i;
+
+	for (i = 0; i < N_ASSETS; i++)
+	{
+		const Asset *a = &s->assets[i];
+		struct MHD_Response *resp;
+		enum MHD_Result ret;
+
+		if (strcmp(url, a->url) != 0)
+			continue;
+		resp = MHD_create_response_from_buffer(a->len, a->data, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(resp, "Content-Type", a->type);
+		add_headers(resp, false);
+		if (cookie)
+			MHD_add_response_header(resp, "Set-Cookie", cookie);
+		ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	return send_error(conn, 404, "not found");
+}
+
+static enum MHD_Result
+handle_ingest(Server *s, struct MHD_Connection *conn, Request *r)
+{
+	IngestResult res;
+	Buf			out;
+	enum MHD_Result ret;
+	const char *enc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Encoding");
+
+	if (r->too_big)
+	{
+		log_warn("ingest: body larger than --max-body (%zu bytes) rejected", s->d->opt->max_body);
+		return send_error(conn, 413, "body exceeds --max-body");
+	}
+	ingest_snapshot(&s->d->pool, s->d->opt, r->body.data, r->body.len, enc, &res);
+	if (res.status >= 400)
+	{
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		char		host[64] = "?";
+
+		if (ci && ci->client_addr)
+			getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
+						sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+						host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+		log_warn("ingest: rejected %zu-byte snapshot from %s: %d %s", r->body.len, host, res.status,
+				 res.message);
+		return send_error(conn, res.status, res.message);
+	}
+	buf_init(&out);
+	buf_printf(&out, "{\"status\":\"%s\",\"message\":", res.duplicate ? "duplicate" : "stored");
+	json_str(&out, res.message);
+	buf_puts(&out, "}\n");
+	ret = send_buf(conn, 200, "application/json", out.data, out.len, NULL, NULL);
+	buf_free(&out);
+	return ret;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+			   const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	Server	   *s = cls;
+	Dashboard  *d = s->d;
+	Request    *r = *con_cls;
+	bool		refused,
+				set_cookie;
+	char		cookie[512];
+
+	(void) version;
+	if (strcmp(url, "/v1/snapshots") == 0)
+	{
+		if (strcmp(method, "POST") != 0)
+			return send_error(conn, 405, "POST a Snapshot here");
+		if (r == NULL)
+		{
+			const char *token = bearer_token(conn);
+			const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+			if (d->keys.n == 0)
+				return send_error(conn, 403, "ingest disabled: the dashboard runs without --api-key-file");
+			if (token == NULL || !keys_match(&d->keys, token, strlen(token)))
+			{
+				log_warn("ingest: request with a missing or wrong API key refused");
+				return send_error(conn, 401, "missing or wrong API key");
+			}
+			if (cl && strtoull(cl, NULL, 10) > d->opt->max_body)
+				return send_error(conn, 413, "body exceeds --max-body");
+			r = xcalloc(1, sizeof(Request));
+			buf_init(&r->body);
+			*con_cls = r;
+			return MHD_YES;
+		}
+		if (*upload_data_size > 0)
+		{
+			if (!r->too_big && r->body.len + *upload_data_size <= d->opt->max_body)
+				buf_put(&r->body, upload_data, *upload_data_size);
+			else
+				r->too_big = true;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return handle_ingest(s, conn, r);
+	}
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return send_error(conn, 405, "read-only: only GET and HEAD");
+	if (*upload_data_size > 0)
+		return send_error(conn, 400, "unexpected request body");
+	if (check_ui_auth(s, conn, &refused, &set_cookie) != MHD_YES || refused)
+		return refused ? MHD_YES : MHD_NO;
+	if (set_cookie)
+		snprintf(cookie, sizeof(cookie), "pgi_ui_token=%s; Path=/; HttpOnly; SameSite=Strict%s",
+				 d->ui_token, s->tls ? "; Secure" : "");
+	if (strncmp(url, "/api/", 5) == 0)
+		return handle_api(s, conn, url + 5, set_cookie ? cookie : NULL);
+	return handle_static(s, conn, url, set_cookie ? cookie : NULL);
+}
+
+static void
+request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	Request    *r = *con_cls;
+
+	(void) cls;
+	(void) conn;
+	(void) toe;
+	if (r)
+	{
+		buf_free(&r->body);
+		free(r);
+		*con_cls = NULL;
+	}
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char		msg[512];
+
+	(void) cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_warn("http: %s", msg);
+}
+
+static bool
+load_assets(Server *s, const char *dir)
+{
+	size_t		i;
+
+	memcpy(s->assets, assets_template, sizeof(assets_template));
+	for (i = 0; i < N_ASSETS; i++)
+	{
+		char		path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, s->assets[i].file);
+		s->assets[i].data = read_file(path, 16 * 1024 * 1024, &s->assets[i].len);
+		if (s->assets[i].data == NULL)
+		{
+			log_error("web asset %s: %s (set --web-dir)", path, strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+free_assets(Server *s)
+{
+	size_t		i;
+
+	for (i = 0; i < N_ASSETS; i++)
+		free(s->assets[i].data);
+}
+
+bool
+server_start(Dashboard *d)
+{
+	DashOptions *o = d->opt;
+	Server	   *s = xcalloc(1, sizeof(Server));
+	struct addrinfo hints,
+			   *ai = NULL;
+	char		port[16];
+	char	   *cert = NULL,
+			   *key = NULL;
+	unsigned	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	int			rc;
+
+	s->d = d;
+	if (!load_assets(s, o->web_dir))
+		goto fail;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(port, sizeof(port), "%d", o->listen_port);
+	rc = getaddrinfo(o->listen_host, port, &hints, &ai);
+	if (rc != 0)
+	{
+		log_error("--listen %s: %s", o->listen_host, gai_strerror(rc));
+		goto fail;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (o->tls_cert)
+	{
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		{
+			log_error("this libmicrohttpd has no TLS support");
+			goto fail;
+		}
+		cert = read_file(o->tls_cert, 1024 * 1024, NULL);
+		key = read_file(o->tls_key, 1024 * 1024, NULL);
+		if (cert == NULL || key == NULL)
+		{
+			log_error("cannot read --tls-cert %s / --tls-key %s: %s", o->tls_cert, o->tls_key, strerror(errno));
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+		s->tls = true;
+	}
+	d->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, s,
+								 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+								 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+								 MHD_OPTION_THREAD_POOL_SIZE, (unsigned) o->threads,
+								 MHD_OPTION_CONNECTION_LIMIT, (unsigned) o->max_connections,
+								 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) o->conn_timeout_s,
+								 MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+								 s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+								 MHD_OPTION_HTTPS_MEM_KEY, key,
+								 MHD_OPTION_END);
+	if (d->daemon == NULL)
+	{
+		log_error("cannot listen on %s:%d (address in use, or not allowed)", o->listen_host, o->listen_port);
+		goto fail;
+	}
+	d->http = s;
+	freeaddrinfo(ai);
+	free(cert);
+	free(key);
+	log_info("listening on %s://%s:%d (%d threads, ingest %s, UI auth %s)", s->tls ? "https" : "http",
+			 o->listen_host, o->listen_port, o->threads, d->keys.n ? "enabled" : "disabled",
+			 d->ui_token ? "token" : d->ui_basic_user ? "basic" : "off");
+	return true;
+
+fail:
+	if (ai)
+		freeaddrinfo(ai);
+	free(cert);
+	free(key);
+	free_assets(s);
+	free(s);
+	return false;
+}
+
+void
+server_stop(Dashboard *d)
+{
+	Server	   *s = d->http;
+
+	if (d->daemon)
+		MHD_stop_daemon(d->daemon);
+	d->daemon = NULL;
+	if (s)
+	{
+		free_assets(s);
+		free(s);
+	}
+	d->http = NULL;
+}

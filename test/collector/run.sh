@@ -1,0 +1,446 @@
+#!/usr/bin/env bash
+# test/collector/run.sh — the collector against a real server, a real HTTP receiver, real processes.
+#
+#   test/collector/run.sh            all cases (needs the extension installed: make && make install)
+#   COLLECTOR_NO_VALGRIND=1 ...      skip the memcheck case
+#
+# Each case prints PASS/FAIL; the last line is "collector: N passed, N failed"; exit 1 on failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+export PGI_ROOT=$ROOT
+
+BIN=$ROOT/collector/pg_insights_collector
+TOOLS=$ROOT/build/test/collector
+PBDUMP=$TOOLS/pbdump
+RECEIVER=$TOOLS/receiver
+
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); echo "PASS $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1${2:+: $2}"; }
+check() { # check NAME CONDITION-COMMAND...
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "$*"; fi
+}
+summary() {
+	echo "collector: $PASSED passed, $FAILED failed"
+	((FAILED == 0))
+}
+
+if ! make -s -C collector all tools >/tmp/collector-build.$$ 2>&1; then
+	cat /tmp/collector-build.$$
+	rm -f /tmp/collector-build.$$
+	fail "build"
+	summary
+	exit 1
+fi
+rm -f /tmp/collector-build.$$
+
+# ---- unit tests (no database) ----
+if out=$("$TOOLS/test_diff" 2>&1); then
+	pass "unit: diff.c ($(echo "$out" | tail -1))"
+else
+	echo "$out" | grep FAIL
+	fail "unit: diff.c"
+fi
+
+# ---- a server with the extension ----
+# shellcheck source=../lib/cluster.sh
+source "$ROOT/test/lib/cluster.sh"
+WORK=$(mktemp -d /tmp/pgi-collector.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+cleanup_procs() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	PIDS=()
+	[[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"
+}
+trap 'cleanup_procs; pgi_cluster_cleanup_all' EXIT
+
+if ! pgi_cluster_start "shared_preload_libraries = 'pg_insights'" "pg_insights.max_shapes = 2000" \
+	>"$WORK/cluster.log" 2>&1; then
+	cat "$WORK/cluster.log"
+	fail "cluster start"
+	summary
+	exit 1
+fi
+if ! pgi_sql "CREATE EXTENSION pg_insights" >"$WORK/ext.log" 2>&1; then
+	cat "$WORK/ext.log"
+	fail "CREATE EXTENSION pg_insights (run make install at the repository root)"
+	summary
+	exit 1
+fi
+pgi_sql "CREATE TABLE probe_t(a int); INSERT INTO probe_t SELECT generate_series(1, 100)" >/dev/null
+DSN="host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=postgres"
+echo "secret-key-1" >"$WORK/key"
+chmod 600 "$WORK/key"
+echo "wrong-key" >"$WORK/badkey"
+chmod 600 "$WORK/badkey"
+
+# ---- helpers ----
+wait_for() { # wait_for SECONDS COMMAND...: poll every 0.1 s
+	local deadline=$((SECONDS + $1))
+	shift
+	while ((SECONDS < deadline)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+start_receiver() { # start_receiver NAME [receiver args]: sets RECV_PID, RECV_PORT (reused on restart)
+	local name=$1
+	shift
+	mkdir -p "$WORK/$name"
+	rm -f "$WORK/$name.port"
+	"$RECEIVER" --dir "$WORK/$name" --port-file "$WORK/$name.port" --port "${RECV_PORT:-0}" \
+		--key secret-key-1 --control "$WORK/$name.control" "$@" 2>>"$WORK/$name.stderr" &
+	RECV_PID=$!
+	PIDS+=("$RECV_PID")
+	wait_for 5 test -s "$WORK/$name.port" || return 1
+	RECV_PORT=$(cat "$WORK/$name.port")
+}
+
+stop_pid() { # stop_pid PID [signal]: returns the exit status
+	local rc
+	kill "-${2:-TERM}" "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	rc=$?
+	return $rc
+}
+
+start_collector() { # start_collector LOGNAME args...: sets COLL_PID
+	local log=$1
+	shift
+	"$BIN" --dbname "$DSN" --api-key-file "$WORK/key" --log-level debug "$@" 2>>"$WORK/$log" &
+	COLL_PID=$!
+	PIDS+=("$COLL_PID")
+}
+
+stored() { ls "$WORK/$1"/*.pb 2>/dev/null | sort; }
+nstored() { stored "$1" | wc -l; }
+flat_all() { local f; for f in $(stored "$1"); do "$PBDUMP" --flat "$f"; done; }
+
+# sum SUMFIELD over PREFIX.N rows whose MATCHFIELD contains NEEDLE, over every stored snapshot
+pbsum() { # pbsum DIR PREFIX MATCHFIELD NEEDLE SUMFIELD
+	flat_all "$1" | awk -v pre="$2" -v mf="$3" -v needle="$4" -v sf="$5" '
+		{
+			eq = index($0, "="); key = substr($0, 1, eq - 1); val = substr($0, eq + 1)
+			n = split(key, p, ".")
+			if (p[1] != pre) next
+			if (n == 3 && p[3] == mf) { cur = p[2]; hit = index(val, needle) > 0 }
+			if (cur == p[2] && hit && ((n == 3 && p[3] == sf) || (n == 4 && p[3] == sf))) total += val
+		}
+		END { print total + 0 }'
+}
+
+decodes_all() { "$PBDUMP" --flat $(stored "$1") >/dev/null; }
+field_of() { "$PBDUMP" --flat "$1" | sed -n "s/^$2=//p" | head -1; }
+no_negative() {
+	! flat_all "$1" | grep -Eq '\.(calls|rows|reads|total_time_ms|shared_blks_hit|shared_blks_read|wal_records)=-|\.histogram\.[0-9]+=-'
+}
+run_sql_n() { # run_sql_n N SQL: N executions in one session
+	local i
+	for ((i = 0; i < $1; i++)); do echo "$2;"; done | pgi_psql -d postgres -o /dev/null
+}
+seqs_of() { local f; for f in $(stored "$1"); do field_of "$f" sequence; done; }
+consecutive() { # the sequences in arrival order are exactly first, first+1, ...
+	local prev="" s
+	for s in $(seqs_of "$1"); do
+		[[ -z "$prev" || "$s" -eq $((prev + 1)) ]] || return 1
+		prev=$s
+	done
+	[[ -n "$prev" ]]
+}
+spool_files() { ls "$1"/*.pb "$1"/*.pbz 2>/dev/null | wc -l; }
+# conditions for wait_for (evaluated at every try)
+stored_at_least() { (($(nstored "$1") >= $2)); }
+spool_at_least() { (($(spool_files "$1") >= $2)); }
+spool_empty() { (($(spool_files "$1") == 0)); }
+
+# ======================================================================
+echo "== deltas exact for a known workload"
+start_receiver r1
+start_collector c1.log --dashboard-url "http://127.0.0.1:$RECV_PORT" --interval 300ms --spool-dir "$WORK/spool1" \
+	--compress-threshold 600
+wait_for 10 stored_at_least r1 1
+run_sql_n 37 "SELECT a FROM probe_t WHERE a = 5 /*route='/probe37',application='web'*/"
+run_sql_n 12 "SELECT count(*) AS twelve FROM probe_t"
+sleep 1.2
+n_before=$(nstored r1)
+wait_for 10 stored_at_least r1 $((n_before + 2))
+calls=$(pbsum r1 shapes text "FROM probe_t WHERE a =" calls)
+check "37 executions -> shipped calls sum to 37 (got $calls)" test "$calls" = 37
+hist=$(pbsum r1 shapes text "FROM probe_t WHERE a =" histogram)
+check "histogram bucket deltas sum to 37 (got $hist)" test "$hist" = 37
+rows=$(pbsum r1 shapes text "FROM probe_t WHERE a =" rows)
+check "rows delta 37 (got $rows)" test "$rows" = 37
+twelve=$(pbsum r1 shapes text "AS twelve" calls)
+check "second shape: 12 calls (got $twelve)" test "$twelve" = 12
+attr=$(pbsum r1 attributions route /probe37 calls)
+check "attribution route=/probe37: 37 calls (got $attr)" test "$attr" = 37
+own=$(flat_all r1 | grep -c 'queries_raw\|attribution_raw\|info_raw' || true)
+check "the collector's own statements are filtered out (found $own)" test "$own" = 0
+check "no negative delta" no_negative r1
+check "bodies over the threshold arrive zlib-compressed (Content-Encoding: deflate), smaller ones plain" \
+	grep -q " 200 .* deflate" "$WORK/r1/log"
+check "... and smaller ones plain" grep -q " 200 .* identity" "$WORK/r1/log"
+check "every stored body decodes" decodes_all r1
+first=$(stored r1 | head -1)
+check "server identity: system identifier and database" \
+	test -n "$(field_of "$first" server.system_identifier)" -a "$(field_of "$first" server.database)" = postgres
+check "schema_version 1 and a snapshot id" \
+	test "$(field_of "$first" schema_version)" = 1 -a -n "$(field_of "$first" snapshot_id)"
+ids=$(for f in $(stored r1); do field_of "$f" snapshot_id; done | sort | uniq -d | wc -l)
+check "snapshot ids unique" test "$ids" = 0
+
+echo "== reset and restart in the middle"
+run_sql_n 10 "SELECT a FROM probe_t WHERE a < 3"
+n_before=$(nstored r1)
+wait_for 10 stored_at_least r1 $((n_before + 2))
+pgi_sql "SELECT insights.reset()" >/dev/null
+run_sql_n 5 "SELECT a FROM probe_t WHERE a < 3"
+n_before=$(nstored r1)
+wait_for 10 stored_at_least r1 $((n_before + 2))
+got=$(pbsum r1 shapes text 'WHERE a < $1' calls)
+check "insights.reset() between polls: 10 + 5 calls shipped, no double count (got $got)" test "$got" = 15
+check "the reset is flagged in a snapshot" bash -c "'$PBDUMP' --flat $WORK/r1/*.pb | grep -q '^stats_reset_seen=true'"
+run_sql_n 7 "SELECT a FROM probe_t WHERE a > 90"
+n_before=$(nstored r1)
+wait_for 10 stored_at_least r1 $((n_before + 2))
+pgi_cluster_restart >/dev/null 2>&1
+run_sql_n 4 "SELECT a FROM probe_t WHERE a > 90"
+n_before=$(nstored r1)
+wait_for 20 stored_at_least r1 $((n_before + 2))
+got=$(pbsum r1 shapes text 'WHERE a > $1' calls)
+check "server restart (counters persisted): 7 + 4 calls shipped (got $got)" test "$got" = 11
+pgi_sql "ALTER SYSTEM SET pg_insights.save = off" >/dev/null
+pgi_cluster_restart >/dev/null 2>&1
+run_sql_n 6 "SELECT a FROM probe_t WHERE a > 90"
+n_before=$(nstored r1)
+wait_for 20 stored_at_least r1 $((n_before + 2))
+got=$(pbsum r1 shapes text 'WHERE a > $1' calls)
+check "server restart (counters lost): 7 + 4 + 6 calls shipped (got $got)" test "$got" = 17
+pgi_sql "ALTER SYSTEM RESET pg_insights.save" >/dev/null
+check "no negative delta across reset and restarts" no_negative r1
+check "database loss and return logged once each" test \
+	"$(grep -c 'retrying with backoff' "$WORK/c1.log")" -le 2 -a "$(grep -c 'connected again' "$WORK/c1.log")" -ge 1
+stop_pid "$COLL_PID"
+check "SIGTERM: exit 0" test $? = 0
+check "consecutive sequences 1..N, each once" consecutive r1
+stop_pid "$RECV_PID"
+
+echo "== dashboard down, then 503, then up: every snapshot exactly once, in order"
+RECV_PORT=
+start_receiver r2
+start_collector c2.log --dashboard-url "http://127.0.0.1:$RECV_PORT" --interval 200ms \
+	--spool-dir "$WORK/spool2" --retry-initial 100ms --retry-max 400ms
+wait_for 10 stored_at_least r2 2
+stop_pid "$RECV_PID"
+sleep 1.5
+echo 503 >"$WORK/r2.control"
+start_receiver r2
+sleep 1.5
+queued=$(spool_files "$WORK/spool2")
+check "snapshots spooled while the dashboard is away ($queued files)" test "$queued" -ge 5
+check "503 answered and retried" grep -q " 503 " "$WORK/r2/log"
+echo ok >"$WORK/r2.control"
+wait_for 15 spool_empty "$WORK/spool2"
+sleep 0.5
+stop_pid "$COLL_PID"
+check "spool drained after recovery" test "$(spool_files "$WORK/spool2")" -eq 0
+check "every snapshot arrived exactly once, in order ($(nstored r2) snapshots)" consecutive r2
+check "unreachable dashboard logged once per state change, not per poll" \
+	test "$(grep -c 'WARNING .*v1/snapshots' "$WORK/c2.log")" -le 4
+stop_pid "$RECV_PID"
+
+echo "== tiny spool: the oldest are dropped and the drop count arrives"
+RECV_PORT=
+start_receiver r3
+start_collector c3.log --dashboard-url "http://127.0.0.1:$RECV_PORT" --interval 100ms \
+	--spool-dir "$WORK/spool3" --spool-max-bytes 1500 --retry-initial 100ms --retry-max 200ms
+wait_for 10 stored_at_least r3 1
+stop_pid "$RECV_PID"
+sleep 2
+start_receiver r3
+wait_for 10 spool_empty "$WORK/spool3"
+n_before=$(nstored r3)
+wait_for 10 stored_at_least r3 $((n_before + 2))
+stop_pid "$COLL_PID"
+last=$(stored r3 | tail -1)
+dropped=$(field_of "$last" collector.snapshots_dropped)
+first_seq=$(seqs_of r3 | head -1)
+last_seq=$(seqs_of r3 | tail -1)
+missing=$((last_seq - first_seq + 1 - $(nstored r3)))
+check "snapshots were dropped (reported $dropped)" test "${dropped:-0}" -gt 0
+check "the reported drop count equals the missing sequence numbers ($missing)" test "${dropped:-0}" = "$missing"
+check "drops logged" grep -q "spool full" "$WORK/c3.log"
+stop_pid "$RECV_PID"
+
+echo "== kill -9 while spooling, then restart: spool replayed, nothing corrupt sent"
+RECV_PORT=
+start_receiver r4
+port4=$RECV_PORT
+stop_pid "$RECV_PID"
+start_collector c4.log --dashboard-url "http://127.0.0.1:$port4" --interval 100ms \
+	--spool-dir "$WORK/spool4" --retry-initial 100ms --retry-max 200ms
+wait_for 10 spool_at_least "$WORK/spool4" 5
+stop_pid "$COLL_PID" KILL
+spooled=$(spool_files "$WORK/spool4")
+# what a crash in the middle of a write leaves, and a file that does not decode
+printf 'partial' >"$WORK/spool4/00000000000000009999.tmp"
+printf 'garbage that is no protobuf \x01\x02' >"$WORK/spool4/00000000000000000000.pb"
+RECV_PORT=$port4
+start_receiver r4
+start_collector c4b.log --dashboard-url "http://127.0.0.1:$port4" --interval 200ms \
+	--spool-dir "$WORK/spool4" --retry-initial 100ms --retry-max 200ms
+wait_for 15 stored_at_least r4 $((spooled + 2))
+stop_pid "$COLL_PID"
+check "spooled snapshots replayed after kill -9 ($spooled spooled, $(nstored r4) received)" \
+	test "$(nstored r4)" -ge $((spooled + 2))
+check "every received body decodes" decodes_all r4
+check "the incomplete temp file was removed, not sent" test ! -e "$WORK/spool4/00000000000000009999.tmp"
+check "the corrupt file went to rejected/, not sent" test -e "$WORK/spool4/rejected/00000000000000000000.pb"
+inst=$(for f in $(stored r4); do field_of "$f" collector_instance; done | uniq | wc -l)
+check "old instance's snapshots first, then the new one's (2 runs in order)" test "$inst" = 2
+stop_pid "$RECV_PID"
+
+echo "== errors: clear message, right exit code"
+"$BIN" --interval bogus --once --output - >"$WORK/e1.out" 2>&1
+rc=$?
+check "bad option value: exit 2 with the reason" test $rc = 2 -a -n "$(grep 'invalid value for interval' "$WORK/e1.out")"
+"$BIN" --no-such-flag >"$WORK/e2.out" 2>&1
+check "unknown option: exit 2" test $? = 2
+printf 'interval = 1s\nthis line is wrong\n' >"$WORK/bad.conf"
+"$BIN" --config "$WORK/bad.conf" --once --output - >"$WORK/e3.out" 2>&1
+rc=$?
+check "bad config file: exit 2 naming the line" test $rc = 2 -a -n "$(grep 'bad.conf:2' "$WORK/e3.out")"
+"$BIN" --help >"$WORK/help.out" 2>&1
+rc=$?
+check "--help: exit 0, every option with its default" test $rc = 0 -a \
+	-n "$(grep -- '--spool-max-bytes BYTES.*\[64M\]' "$WORK/help.out")" -a -n "$(grep -- '--interval DURATION.*\[10s\]' "$WORK/help.out")"
+"$BIN" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=no_such_db" --once --output - >"$WORK/e4.out" 2>&1
+rc=$?
+check "wrong database: exit 1, says it does not exist" test $rc = 1 -a -n "$(grep 'no_such_db.*does not exist' "$WORK/e4.out")"
+"$BIN" --dbname "host='unterminated" --once --output - >"$WORK/e5.out" 2>&1
+check "malformed conninfo: exit 2" test $? = 2
+"$BIN" --dbname "$DSN" --once --dashboard-url http://127.0.0.1:1 --connect-timeout 1s >"$WORK/e6.out" 2>&1
+rc=$?
+check "unreachable dashboard URL (--once): exit 1 with curl's reason" test $rc = 1 -a \
+	-n "$(grep -i 'v1/snapshots: .*connect' "$WORK/e6.out")"
+"$BIN" --dbname "$DSN" --once --dashboard-url ftp://x >"$WORK/e7.out" 2>&1
+check "non-HTTP dashboard URL: exit 2" test $? = 2
+"$BIN" --dbname "$DSN" --once --dashboard-url http://127.0.0.1:1 --api-key-file "$WORK/nokey" >"$WORK/e8.out" 2>&1
+check "missing api key file: exit 2" test $? = 2
+pgi_sql "CREATE DATABASE noext" >/dev/null
+"$BIN" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=noext" --once --output - >"$WORK/e9.out" 2>&1
+rc=$?
+check "extension not created (--once): exit 1" test $rc = 1
+check "... the message says CREATE EXTENSION pg_insights and shared_preload_libraries" \
+	grep -q 'CREATE EXTENSION pg_insights.*shared_preload_libraries' "$WORK/e9.out"
+"$BIN" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=noext" --dashboard-url http://127.0.0.1:1 >"$WORK/e10.out" 2>&1
+check "extension not created (daemon): exit 1 at startup" test $? = 1
+
+RECV_PORT=
+start_receiver r5
+"$BIN" --dbname "$DSN" --once --dashboard-url "http://127.0.0.1:$RECV_PORT" --api-key-file "$WORK/badkey" \
+	--spool-dir "$WORK/spool5" >"$WORK/e11.out" 2>&1
+rc=$?
+check "bad key (--once): exit 1, HTTP 401 and the reason logged" test $rc = 1 -a \
+	-n "$(grep 'HTTP 401: invalid API key' "$WORK/e11.out")"
+check "... the rejected snapshot kept once in rejected/" test "$(ls "$WORK/spool5/rejected" | wc -l)" = 1
+start_collector c6.log --dashboard-url "http://127.0.0.1:$RECV_PORT" --interval 100ms --spool-dir "$WORK/spool6" \
+	--api-key-file "$WORK/badkey"
+sleep 1.5
+stop_pid "$COLL_PID"
+check "bad key (daemon): rejected snapshots not retried, kept in rejected/" \
+	test "$(ls "$WORK/spool6/rejected" | wc -l)" -ge 3 -a "$(spool_files "$WORK/spool6")" = 0
+check "... the 401 logged once, not per snapshot" test "$(grep -c 'ERROR .*HTTP 401' "$WORK/c6.log")" = 1
+stop_pid "$RECV_PID"
+
+"$BIN" --dbname "host=$PGI_SOCK port=1 dbname=postgres" --dashboard-url http://127.0.0.1:1 --interval 100ms \
+	--retry-initial 100ms --retry-max 200ms 2>"$WORK/c7.log" &
+pid=$!
+PIDS+=("$pid")
+sleep 1.5
+stop_pid "$pid"
+rc=$?
+check "database unreachable: keeps retrying, one log line, exits 0 on SIGTERM" test $rc = 0 -a \
+	"$(grep -c 'WARNING .*cannot connect' "$WORK/c7.log")" = 1
+
+echo "== two databases, --once JSON, SIGHUP"
+pgi_sql "CREATE DATABASE second" >/dev/null
+PGI_DB=second pgi_sql "CREATE EXTENSION pg_insights" >/dev/null
+PGI_DB=second pgi_sql "SELECT 1 AS in_second" >/dev/null
+"$BIN" --dbname "$DSN" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=second" --once --output - --format json \
+	>"$WORK/two.json" 2>"$WORK/two.err"
+rc=$?
+check "--once with two databases: exit 0, one snapshot each" test $rc = 0 -a \
+	"$(grep -c '"database": ' "$WORK/two.json")" = 2
+check "each database reports only its own shapes" test \
+	"$(grep -c 'in_second' "$WORK/two.json")" = 1
+if command -v python3 >/dev/null; then
+	check "--format json is valid JSON" python3 -c "
+import json, sys
+t = open('$WORK/two.json').read()
+d = json.JSONDecoder(); i = 0; n = 0
+while i < len(t.rstrip()):
+    o, i = d.raw_decode(t, i); n += 1
+    while i < len(t) and t[i].isspace(): i += 1
+sys.exit(0 if n == 2 else 1)"
+fi
+printf 'log_level = info\ninterval = 200ms\n' >"$WORK/hup.conf"
+"$BIN" --config "$WORK/hup.conf" --dbname "$DSN" --dashboard-url http://127.0.0.1:1 2>"$WORK/c8.log" &
+pid=$!
+PIDS+=("$pid")
+sleep 0.5
+printf 'log_level = debug\ninterval = 300ms\n' >"$WORK/hup.conf"
+kill -HUP "$pid"
+sleep 0.5
+printf 'this is not valid\n' >"$WORK/hup.conf"
+kill -HUP "$pid"
+sleep 0.5
+stop_pid "$pid"
+check "SIGHUP re-reads the config file" grep -q 'configuration reloaded (interval 300ms, log level DEBUG)' "$WORK/c8.log"
+check "SIGHUP with a broken file keeps the running configuration" grep -q 'keeping the previous one' "$WORK/c8.log"
+check "log lines: timestamp LEVEL message" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z (DEBUG|INFO|WARNING|ERROR) ' "$WORK/c8.log"
+
+if [[ -z "${COLLECTOR_NO_VALGRIND:-}" ]] && command -v valgrind >/dev/null; then
+	echo "== valgrind memcheck"
+	RECV_PORT=
+	start_receiver r9
+	valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		--log-file="$WORK/valgrind.log" \
+		"$BIN" --dbname "$DSN" --api-key-file "$WORK/key" --dashboard-url "http://127.0.0.1:$RECV_PORT" \
+		--interval 300ms --spool-dir "$WORK/spool9" 2>"$WORK/c9.log" &
+	vpid=$!
+	PIDS+=("$vpid")
+	wait_for 30 stored_at_least r9 1
+	run_sql_n 20 "SELECT a FROM probe_t WHERE a >= 1 /*route='/vg'*/"
+	pgi_sql "SELECT insights.reset()" >/dev/null
+	run_sql_n 5 "SELECT a FROM probe_t WHERE a >= 1 /*route='/vg'*/"
+	n_before=$(nstored r9)
+	wait_for 30 stored_at_least r9 $((n_before + 3))
+	stop_pid "$RECV_PID"
+	sleep 1
+	kill -HUP "$vpid"
+	sleep 0.5
+	stop_pid "$vpid"
+	rc=$?
+	check "memcheck of the daemon (poll, reset, ship, spool, SIGHUP, SIGTERM): exit 0, no leak or invalid access" \
+		test $rc = 0 -a ! -s "$WORK/valgrind.log"
+	[[ $rc = 0 && ! -s "$WORK/valgrind.log" ]] || head -40 "$WORK/valgrind.log"
+	valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		--log-file="$WORK/valgrind2.log" \
+		"$BIN" --dbname "$DSN" --once --output - --format json >/dev/null 2>"$WORK/c10.log"
+	rc=$?
+	check "memcheck of --once --format json" test $rc = 0 -a ! -s "$WORK/valgrind2.log"
+fi
+
+check "server log shows no crash" pgi_cluster_log_check
+summary

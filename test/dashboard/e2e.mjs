@@ -1,0 +1,41 @@
+// test/dashboard/e2e.mjs — end-to-end page check: the workload shape shipped by the real collector shows in the list with its executions.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const URL_ = process.env.PGI_DASH_URL;
+const OUT = process.env.PGI_DASH_OUT || os.tmpdir();
+const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgi-chromium-'));
+const ctx = await chromium.launchPersistentContext(userDir, {
+  executablePath: process.env.PGI_CHROMIUM || '/usr/bin/chromium', headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1440, height: 900 },
+});
+const page = ctx.pages()[0] || await ctx.newPage();
+let code = 0;
+try {
+  await page.goto(URL_ + '/');
+  await page.waitForSelector('#source option', { state: 'attached' });
+  const label = await page.$$eval('#source option', (os) => os.map((o) => o.textContent).find((t) => t.includes('/ shop ')));
+  if (!label) throw new Error('no "shop" database in the picker');
+  await page.selectOption('#source', { label });
+  await page.fill('#q', 'owner');
+  await page.waitForFunction(() => [...document.querySelectorAll('#rows tr[data-shape-id] td[data-col="query"]')]
+    .some((td) => /FROM items WHERE owner/.test(td.textContent)), null, { timeout: 10000 });
+  const calls = await page.$$eval('#rows tr[data-shape-id]', (trs) => trs.filter((tr) => /FROM items WHERE owner/
+    .test(tr.querySelector('td[data-col="query"]').textContent)).map((tr) => tr.querySelector('td[data-col="calls"]').dataset.value));
+  if (calls.length !== 1 || calls[0] !== '200') throw new Error('executions on the page: ' + calls.join(','));
+  await page.click('#rows tr[data-shape-id]');
+  await page.waitForSelector('#detail:not([hidden]) .verdict');
+  await page.screenshot({ path: path.join(OUT, 'e2e.png') });
+  console.log('ok - e2e page shows the workload shape with 200 executions');
+} catch (e) {
+  console.log('FAIL - e2e page: ' + e.message.split('\n')[0]);
+  await page.screenshot({ path: path.join(OUT, 'e2e-failed.png') }).catch(() => {});
+  code = 1;
+}
+await ctx.close();
+fs.rmSync(userDir, { recursive: true, force: true });
+process.exit(code);

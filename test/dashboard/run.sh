@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# test/dashboard/run.sh — the dashboard's tests: real PostgreSQL repository, real dashboard, snapshots from mksnap and the real collector, headless Chromium.
+#
+# Prints one line per case and ends with "dashboard: N passed, N failed"; exits non-zero on failure.
+# Artifacts (logs, screenshots) in $PGI_OUT/dashboard (default: a new temp dir).  PGI_DASH_NO_VALGRIND=1 skips valgrind.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+source test/lib/cluster.sh
+
+OUT=${PGI_OUT:-$(mktemp -d /tmp/pgi-dash.XXXXXX)}/dashboard
+mkdir -p "$OUT"
+chmod 755 "$OUT"
+BIN=$ROOT/dashboard/pg_insights_dashboard
+MKSNAP=$ROOT/dashboard/build/mksnap
+PASS=0
+FAIL=0
+PIDS=()
+
+ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
+nok() { echo "FAIL - $1${2:+: $2}"; FAIL=$((FAIL + 1)); }
+is() {	# is NAME GOT WANT
+	if [[ "$2" == "$3" ]]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
+}
+check() {	# check NAME COMMAND...: the command's status decides
+	local name=$1
+	shift
+	if "$@" >>"$OUT/checks.log" 2>&1; then ok "$name"; else nok "$name"; fi
+}
+finish() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	echo "# artifacts: $OUT"
+	echo "dashboard: $PASS passed, $FAIL failed"
+	pgi_cluster_cleanup_all
+	[[ $FAIL -eq 0 ]]
+	exit
+}
+trap finish EXIT
+
+# ---- build ----
+if ! make -C dashboard all tools >"$OUT/build.log" 2>&1; then
+	tail -20 "$OUT/build.log"
+	nok "build (dashboard/Makefile)"
+	exit 1
+fi
+if ! (cd test/dashboard && npm ci --no-audit --no-fund --loglevel=error) >>"$OUT/build.log" 2>&1; then
+	nok "npm ci in test/dashboard (playwright-core)"
+	exit 1
+fi
+ok "build: daemon, web assets (uPlot via npm ci), mksnap"
+
+# ---- options ----
+check "--help lists every option with its default" bash -c \
+	"$BIN --help | grep -q -- '--retention DURATION.*default: 7d' && $BIN --help | grep -q -- '--listen HOST:PORT.*127.0.0.1:8470' && [ \$($BIN --help | grep -c '^  --') -ge 18 ]"
+check "bad option exits 2" bash -c "$BIN --no-such-option 2>/dev/null; [ \$? -eq 2 ]"
+check "non-loopback listen without --ui-auth refused (exit 2)" bash -c \
+	"$BIN --listen 0.0.0.0:18471 2>&1 | grep -q 'without --ui-auth'; [ \${PIPESTATUS[0]} -eq 2 ]"
+check "unreachable repository exits 1 with a clear error" bash -c \
+	"$BIN --repo-dsn 'host=/nonexistent dbname=x connect_timeout=2' --listen 127.0.0.1:18472 2>&1 | grep -q 'cannot connect to the repository'; [ \${PIPESTATUS[0]} -eq 1 ]"
+
+# ---- repository and dashboard ----
+pgi_cluster_start "shared_preload_libraries = 'pg_insights'" || { nok "cluster start"; exit 1; }
+pgi_sql "CREATE DATABASE pgi_repo" >/dev/null
+REPO="host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=pgi_repo"
+KEYF=$OUT/api.key
+head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$KEYF"
+KEY=$(cat "$KEYF")
+PORT=$(pgi_free_port)
+URL=http://127.0.0.1:$PORT
+
+start_dashboard() {	# start_dashboard LOG PORT [extra args]: PID in DASH_PID
+	local log=$1 port=$2
+	shift 2
+	"$@" --repo-dsn "$REPO" --api-key-file "$KEYF" --listen "127.0.0.1:$port" --max-body 1M \
+		--max-inflated 8M --maintenance-interval 1s >"$log" 2>&1 &
+	DASH_PID=$!
+	PIDS+=("$DASH_PID")
+	for _ in $(seq 1 100); do
+		[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/health") != 000 ]] && return 0
+		kill -0 "$DASH_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+if start_dashboard "$OUT/dashboard.log" "$PORT" "$BIN"; then ok "dashboard starts, migrates the repository"; else
+	nok "dashboard start" "$(tail -3 "$OUT/dashboard.log")"
+	exit 1
+fi
+repo_sql() { PGI_DB=pgi_repo pgi_sql "$1"; }
+is "schema_version recorded" "$(repo_sql 'SELECT max(version) FROM pgi.schema_version')" 1
+check "log lines carry timestamps" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ UTC \[dashboard\] INFO: listening' "$OUT/dashboard.log"
+
+post() {	# post FILE [curl args]: prints the HTTP status
+	local f=$1
+	shift
+	curl -s -o "$OUT/last-response" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+		-H 'Content-Type: application/x-protobuf' --data-binary @"$f" "$@" "$URL/v1/snapshots"
+}
+expect_status() {	# expect_status NAME WANT GOT
+	if [[ "$3" == "$2" ]]; then ok "$1 ($3)"; else nok "$1" "HTTP $3, want $2: $(cat "$OUT/last-response" 2>/dev/null)"; fi
+}
+serving() { [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/api/health") == 200 ]]; }
+
+# ---- ingest edge cases ----
+S=$OUT/snap
+mkdir -p "$S"
+NOW=$(date +%s)
+NSNAP=30
+"$MKSNAP" --index 0 --end-us $(((NOW - 400) * 1000000)) --id edge-1 -o "$S/edge.pb"
+expect_status "bad key -> 401" 401 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' -H 'Authorization: Bearer wrong-key' --data-binary @"$S/edge.pb" "$URL/v1/snapshots")"
+expect_status "no key -> 401" 401 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' --data-binary @"$S/edge.pb" "$URL/v1/snapshots")"
+printf 'this is not a protobuf \377\377\377\377\001\002' >"$S/garbage.pb"
+expect_status "garbage body -> 400" 400 "$(post "$S/garbage.pb")"
+head -c $(($(stat -c %s "$S/edge.pb") - 5)) "$S/edge.pb" >"$S/truncated.pb"
+expect_status "truncated protobuf -> 400" 400 "$(post "$S/truncated.pb")"
+head -c $((2 * 1024 * 1024)) /dev/zero >"$S/big.pb"
+expect_status "oversized body -> 413" 413 "$(post "$S/big.pb")"
+expect_status "oversized chunked body -> 413" 413 "$(post "$S/big.pb" -H 'Transfer-Encoding: chunked')"
+head -c $((64 * 1024 * 1024)) /dev/zero | python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read(), 9))' >"$S/bomb.z"
+expect_status "deflate bomb (inflates past --max-inflated) -> 413" 413 "$(post "$S/bomb.z" -H 'Content-Encoding: deflate')"
+head -c 100 "$S/bomb.z" >"$S/baddeflate.z"
+expect_status "corrupt deflate stream -> 400" 400 "$(post "$S/baddeflate.z" -H 'Content-Encoding: deflate')"
+expect_status "empty body -> 400" 400 "$(post /dev/null)"
+expect_status "GET /v1/snapshots -> 405" 405 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' "$URL/v1/snapshots")"
+check "still serving after the bad requests" serving
+expect_status "valid snapshot stored" 200 "$(post "$S/edge.pb")"
+expect_status "same snapshot again acknowledged" 200 "$(post "$S/edge.pb")"
+check "duplicate answered as duplicate" grep -q '"duplicate"' "$OUT/last-response"
+is "duplicate stored once (one snapshots row)" "$(repo_sql "SELECT count(*) FROM pgi.snapshots WHERE snapshot_id = 'edge-1'")" 1
+is "duplicate stored once (counters not doubled)" "$(repo_sql "SELECT sum(calls) FROM pgi.shape_stats WHERE shape_id = 1001")" 500
+repo_sql "SET client_min_messages = warning; TRUNCATE pgi.sources, pgi.shape_stats, pgi.totals CASCADE" >/dev/null	# start the page's data from a clean slate
+
+# ---- security headers, read-only ----
+curl -s -D "$OUT/headers" -o /dev/null "$URL/"
+check "CSP without inline script, frame-ancestors 'none'" bash -c \
+	"grep -qi \"^Content-Security-Policy: default-src 'self'; script-src 'self';.*frame-ancestors 'none'\" '$OUT/headers' && ! grep -qi 'unsafe-inline' '$OUT/headers'"
+check "X-Content-Type-Options: nosniff" grep -qi '^X-Content-Type-Options: nosniff' "$OUT/headers"
+expect_status "the page is read-only (POST /api/queries -> 405)" 405 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' -X POST "$URL/api/queries")"
+expect_status "path outside the asset table -> 404" 404 "$(curl -s -o "$OUT/last-response" --path-as-is -w '%{http_code}' "$URL/../../etc/passwd")"
+
+# ---- the page's data: 30 snapshots 10 s apart, plus a hostile one in database "evil" ----
+for k in $(seq 0 $((NSNAP - 1))); do
+	"$MKSNAP" --index "$k" --end-us $(((NOW - 300 + k * 10) * 1000000)) --deflate -o "$S/app-$k.pb"
+	st=$(post "$S/app-$k.pb" -H 'Content-Encoding: deflate')
+	[[ $st == 200 ]] || { nok "ingest app-$k" "HTTP $st"; break; }
+done
+ok "30 deflate-compressed snapshots ingested"
+"$MKSNAP" --scenario evil --db evil --end-us $(((NOW - 20) * 1000000)) -o "$S/evil.pb"
+expect_status "hostile snapshot stored" 200 "$(post "$S/evil.pb")"
+check "API query list sums the buckets (1001: 500 x 465 executions)" bash -c \
+	"curl -s '$URL/api/queries?db=app&sort=calls' | grep -q '\"shape_id\":\"1001\"[^}]*\"calls\":232500'"
+check "API JSON escapes markup from the monitored database" bash -c \
+	"curl -s '$URL/api/queries?db=evil' >'$OUT/evil.json' && grep -q 'u003cscript' '$OUT/evil.json' && ! grep -q '<script' '$OUT/evil.json' && node -e 'JSON.parse(require(\"fs\").readFileSync(\"$OUT/evil.json\"))'"
+
+# ---- browser ----
+"$MKSNAP" --describe >"$OUT/scenario.json"
+"$MKSNAP" --describe --scenario evil >"$OUT/evil-scenario.json"
+mkdir -p "$OUT/screenshots"
+PGI_DASH_URL=$URL PGI_DASH_OUT=$OUT/screenshots PGI_DASH_SCENARIO=$OUT/scenario.json \
+	PGI_DASH_EVIL=$OUT/evil-scenario.json PGI_DASH_SNAPS=$NSNAP \
+	timeout 180 node test/dashboard/browser.mjs >"$OUT/browser.log" 2>&1
+grep -E '^(ok|FAIL) - |^# first' "$OUT/browser.log" | sed -E 's/^(ok|FAIL) - /\1 - browser: /'
+bp=$(grep -c '^ok - ' "$OUT/browser.log")
+bf=$(grep -c '^FAIL - ' "$OUT/browser.log")
+grep -q '^browser: [0-9]* passed' "$OUT/browser.log" || { bf=$((bf + 1)); echo "FAIL - browser run did not finish: $(tail -3 "$OUT/browser.log")"; }
+PASS=$((PASS + bp))
+FAIL=$((FAIL + bf))
+
+is "repository intact after the hostile snapshot (all 8 tables)" "$(repo_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'pgi'")" 8
+is "hostile statement text stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.shapes WHERE query LIKE '%DROP TABLE pgi.shapes%'")" 1
+is "hostile tag value stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.attributions WHERE controller = '''); DROP TABLE pgi.snapshots; --'")" 1
+
+# ---- downsampling and retention ----
+"$MKSNAP" --index 0 --end-us $(((NOW - 7200) * 1000000)) --id old-2h-a -o "$S/old-a.pb"
+"$MKSNAP" --index 1 --end-us $(((NOW - 7190) * 1000000)) --id old-2h-b -o "$S/old-b.pb"
+"$MKSNAP" --index 0 --end-us $(((NOW - 9 * 86400) * 1000000)) --id old-9d -o "$S/old-9d.pb"
+post "$S/old-a.pb" >/dev/null
+post "$S/old-b.pb" >/dev/null
+post "$S/old-9d.pb" >/dev/null
+sleep 2.5
+is "10 s buckets older than 1 h are gone" "$(repo_sql "SELECT count(*) FROM pgi.shape_stats WHERE width = 10 AND bucket < now() - interval '1 hour'")" 0
+is "... merged into 1 min buckets, counts kept (500 + 1000)" "$(repo_sql "SELECT sum(calls) FROM pgi.shape_stats WHERE width = 60 AND shape_id = 1001 AND bucket < now() - interval '1 hour'")" 1500
+is "buckets past --retention (7d) deleted" "$(repo_sql "SELECT count(*) FROM pgi.shape_stats WHERE bucket < now() - interval '7 days'")" 0
+
+# ---- UI auth ----
+PORT2=$(pgi_free_port)
+if start_dashboard "$OUT/dashboard-auth.log" "$PORT2" "$BIN" --ui-auth token:s3cret-token-123; then
+	expect_status "--ui-auth token: API without the token -> 401" 401 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' "http://127.0.0.1:$PORT2/api/servers")"
+	expect_status "--ui-auth token: bearer token accepted" 200 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' -H 'Authorization: Bearer s3cret-token-123' "http://127.0.0.1:$PORT2/api/servers")"
+	check "--ui-auth token: ?token= sets an HttpOnly cookie" bash -c \
+		"curl -s -D - -o /dev/null 'http://127.0.0.1:$PORT2/?token=s3cret-token-123' | grep -qi '^Set-Cookie: pgi_ui_token=.*HttpOnly; SameSite=Strict'"
+	kill "$DASH_PID"
+	wait "$DASH_PID" 2>/dev/null
+	check "SIGTERM: clean exit 0" bash -c "grep -q 'shutting down' '$OUT/dashboard-auth.log'"
+else
+	nok "dashboard with --ui-auth starts"
+fi
+
+# ---- end to end: workload -> extension -> real collector -> dashboard -> page ----
+COLLECTOR=$ROOT/collector/pg_insights_collector
+if make -C collector >"$OUT/collector-build.log" 2>&1 && [[ -x $COLLECTOR ]]; then
+	pgi_sql "CREATE DATABASE shop" >/dev/null
+	PGI_DB=shop pgi_sql "CREATE EXTENSION pg_insights; CREATE TABLE items (id int PRIMARY KEY, owner int, name text);
+		INSERT INTO items SELECT g, g % 100, 'item ' || g FROM generate_series(1, 20000) g; ANALYZE items;" >/dev/null
+	"$COLLECTOR" --dbname "host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=shop" --dashboard-url "$URL" \
+		--api-key-file "$KEYF" --interval 1s >"$OUT/collector.log" 2>&1 &
+	CPID=$!
+	PIDS+=("$CPID")
+	sleep 1.5
+	for i in $(seq 1 200); do
+		echo "SELECT name FROM items WHERE owner = $((i % 100)) /*application='e2e',route='%2Fitems'*/;"
+	done | pgi_psql -d shop >/dev/null
+	e2e=0
+	for _ in $(seq 1 30); do
+		if curl -s "$URL/api/queries?db=shop&q=owner" | grep -q '"calls":200[,}]'; then e2e=1; break; fi
+		sleep 0.5
+	done
+	if ((e2e)); then ok "e2e: 200 executions of the workload shape reached the dashboard through the collector"; else
+		nok "e2e: workload shape with 200 executions" "$(curl -s "$URL/api/queries?db=shop&q=owner" | head -c 300)"
+	fi
+	if ((e2e)) && PGI_DASH_URL=$URL PGI_DASH_OUT=$OUT/screenshots node test/dashboard/e2e.mjs >"$OUT/e2e-browser.log" 2>&1; then
+		ok "e2e: the page lists the workload shape with 200 executions"
+	else
+		nok "e2e: page" "$(tail -2 "$OUT/e2e-browser.log" 2>/dev/null)"
+	fi
+	kill "$CPID" 2>/dev/null
+else
+	nok "collector build (make -C collector)" "$(tail -3 "$OUT/collector-build.log")"
+fi
+check "dashboard log has no crash or repository error" bash -c "! grep -E 'ERROR: (repository|api)' '$OUT/dashboard.log'"
+
+# ---- valgrind: a short ingest + API session ----
+if [[ -z ${PGI_DASH_NO_VALGRIND:-} ]]; then
+	PORT3=$(pgi_free_port)
+	VLOG=$OUT/valgrind.log
+	if start_dashboard "$OUT/dashboard-valgrind.log" "$PORT3" valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$VLOG" "$BIN" --threads 2; then
+		U3=http://127.0.0.1:$PORT3
+		for f in "$S/app-0.pb" "$S/garbage.pb" "$S/truncated.pb" "$S/evil.pb"; do
+			curl -s -o /dev/null -H "Authorization: Bearer $KEY" --data-binary @"$f" "$U3/v1/snapshots"
+		done
+		curl -s -o /dev/null -H "Authorization: Bearer $KEY" -H 'Content-Encoding: deflate' --data-binary @"$S/app-1.pb" "$U3/v1/snapshots"
+		curl -s -o /dev/null -H "Authorization: Bearer $KEY" -H 'Content-Encoding: deflate' --data-binary @"$S/bomb.z" "$U3/v1/snapshots"
+		curl -s -o /dev/null -H "Authorization: Bearer nope" --data-binary @"$S/edge.pb" "$U3/v1/snapshots"
+		for p in servers "timeseries?db=app" "queries?db=app&sort=p95_ms" "queries?db=evil&q=script" "queries/1002?db=app" \
+			"queries/666?db=evil" "findings?db=app" "tables?db=app" "nope" ""; do
+			curl -s -o /dev/null "$U3/api/$p"
+		done
+		curl -s -o /dev/null "$U3/"
+		curl -s -o /dev/null "$U3/app.js"
+		sleep 1.5	# one maintenance pass
+		kill -TERM "$DASH_PID"
+		wait "$DASH_PID"
+		vrc=$?
+		if [[ $vrc -eq 0 ]] && grep -q 'ERROR SUMMARY: 0 errors' "$VLOG"; then ok "valgrind: no leak, no invalid access (ingest + API session)"; else
+			nok "valgrind" "exit $vrc; $(grep -E 'ERROR SUMMARY|definitely|indirectly' "$VLOG" | head -3 | tr '\n' ' ')"
+		fi
+	else
+		nok "dashboard under valgrind starts" "$(tail -3 "$OUT/dashboard-valgrind.log")"
+	fi
+fi
