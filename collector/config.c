@@ -112,8 +112,10 @@ config_print_help(void)
 		printf("\n");
 	}
 	printf("\nThe connection also honours libpq's environment (PGHOST, PGPORT, PGUSER, PGDATABASE,\n"
-		   "PGPASSFILE, ...).  The collector's role needs only pg_read_all_stats:\n"
+		   "PGPASSFILE, ...).  The collector's role reads the statistics and writes findings:\n"
 		   "  CREATE ROLE insights_collector LOGIN; GRANT pg_read_all_stats TO insights_collector;\n"
+		   "  GRANT INSERT, UPDATE ON insights.findings TO insights_collector;\n"
+		   "  GRANT USAGE ON SEQUENCE insights.findings_id_seq TO insights_collector;\n"
 		   "Exit status: 0 clean (SIGTERM/SIGINT), 1 runtime failure, 2 bad usage or configuration.\n"
 		   "Signals: SIGHUP re-reads --config.\n");
 }

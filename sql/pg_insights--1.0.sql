@@ -168,6 +168,7 @@ CREATE TABLE insights.findings (
     attribution text,
     status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
     resolved_at timestamptz,
+    quiet_polls integer NOT NULL DEFAULT 0,    -- polls with the shape active but the signal gone
     UNIQUE (kind, dbid, shape_id)
 );
 SELECT pg_catalog.pg_extension_config_dump('insights.findings', '');

@@ -30,12 +30,6 @@ typedef struct PrevShape
 	double		ms;
 } PrevShape;
 
-typedef struct CleanCount
-{
-	int64_t		id;				/* insights.findings.id */
-	int			polls;
-} CleanCount;
-
 struct DetectState
 {
 	int64_t		after_seq;
@@ -44,8 +38,6 @@ struct DetectState
 	int			ncarry;
 	PrevShape  *prev;
 	int			nprev;
-	CleanCount *clean;
-	int			nclean;
 };
 
 void
@@ -106,7 +98,6 @@ detect_state_free(DetectState *st)
 		return;
 	free(st->carry);
 	free(st->prev);
-	free(st->clean);
 	free(st);
 }
 
@@ -523,7 +514,7 @@ upsert(DetectInput *in, const DetFinding *f)
 		"    ELSE EXCLUDED.evidence END,"
 		"  suggestion = EXCLUDED.suggestion, fix_sql = EXCLUDED.fix_sql,"
 		"  expected_impact = EXCLUDED.expected_impact, prompt = EXCLUDED.prompt,"
-		"  attribution = EXCLUDED.attribution, status = 'open', resolved_at = NULL,"
+		"  attribution = EXCLUDED.attribution, status = 'open', resolved_at = NULL, quiet_polls = 0,"
 		"  last_seen = now(), occurrences = f.occurrences + 1" OWN;
 	const DetShape *s = detect_shape(in, f->shape_id);
 	const DetShape *parent = f->parent_shape_id ? detect_shape(in, f->parent_shape_id) : NULL;
@@ -560,33 +551,22 @@ upsert(DetectInput *in, const DetFinding *f)
 	return true;
 }
 
-static CleanCount *
-clean_slot(DetectState *st, int64_t id)
-{
-	int			i;
-
-	for (i = 0; i < st->nclean; i++)
-		if (st->clean[i].id == id)
-			return &st->clean[i];
-	st->clean = xrealloc(st->clean, sizeof(CleanCount) * (st->nclean + 1));
-	st->clean[st->nclean].id = id;
-	st->clean[st->nclean].polls = 0;
-	return &st->clean[st->nclean++];
-}
-
 /*
  * Open findings not seen in this poll although their shape ran: after
- * resolve_after_polls such polls the finding resolves, keeping the numbers
- * from before (evidence.measured) and after the change.
+ * resolve_after_polls such polls (counted in the table, so a collector
+ * restart or --once runs keep counting) the finding resolves, keeping the
+ * numbers from before (evidence.measured) and after the change.
  */
 static bool
-resolve_stale(DetectInput *in, DetectState *st)
+resolve_stale(DetectInput *in)
 {
 	static const char *open_sql = MARK
-		"SELECT id, kind, shape_id FROM insights.findings"
+		"SELECT id, kind, shape_id, quiet_polls FROM insights.findings"
 		" WHERE status = 'open' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" OWN;
+	static const char *quiet_sql = MARK
+		"UPDATE insights.findings SET quiet_polls = quiet_polls + 1 WHERE id = $1" OWN;
 	static const char *resolve_sql = MARK
-		"UPDATE insights.findings SET status = 'resolved', resolved_at = now(),"
+		"UPDATE insights.findings SET status = 'resolved', resolved_at = now(), quiet_polls = 0,"
 		"  evidence = evidence || jsonb_build_object('before', evidence->'measured',"
 		"    'after', jsonb_build_object('calls', $2::int8, 'reads_per_call', $3::float8, 'mean_ms', $4::float8))"
 		" WHERE id = $1" OWN;
@@ -598,46 +578,41 @@ resolve_stale(DetectInput *in, DetectState *st)
 		return false;
 	for (i = 0; i < PQntuples(r); i++)
 	{
-		int64_t		id = num(r, i, 0);
 		const char *kind = PQgetvalue(r, i, 1);
 		int64_t		shape_id = num(r, i, 2);
+		int64_t		quiet = num(r, i, 3);
 		DetShape   *s = detect_shape(in, shape_id);
-		CleanCount *cc = clean_slot(st, id);
 		bool		seen = false;
+		char		a[32],
+					b[32],
+					c[32],
+					d[32];
+		const char *p[4] = {a, b, c, d};
+		PGresult   *u;
 
 		for (j = 0; j < in->nfindings; j++)
 			if (in->findings[j].shape_id == shape_id && strcmp(in->findings[j].kind, kind) == 0)
 				seen = true;
-		if (seen)
+		if (seen || s == NULL || s->d_calls <= 0)
+			continue;			/* still there, or idle: no evidence either way */
+		snprintf(a, sizeof(a), "%s", PQgetvalue(r, i, 0));
+		if (quiet + 1 < in->cfg->resolve_after_polls)
+			u = query(in->conn, quiet_sql, 1, p);
+		else
 		{
-			cc->polls = 0;
-			continue;
-		}
-		if (s == NULL || s->d_calls <= 0)
-			continue;			/* idle: no evidence either way */
-		if (++cc->polls >= in->cfg->resolve_after_polls)
-		{
-			char		a[32],
-						b[32],
-						c[32],
-						d[32];
-			const char *p[4] = {a, b, c, d};
-			PGresult   *u;
-
-			snprintf(a, sizeof(a), "%lld", (long long) id);
 			snprintf(b, sizeof(b), "%lld", (long long) s->d_calls);
 			snprintf(c, sizeof(c), "%.4f", (double) s->d_reads / s->d_calls);
 			snprintf(d, sizeof(d), "%.4f", s->d_ms / s->d_calls);
 			u = query(in->conn, resolve_sql, 4, p);
-			if (u == NULL)
-			{
-				PQclear(r);
-				return false;
-			}
-			PQclear(u);
-			log_info("finding %lld (%s) resolved: its signal is gone", (long long) id, kind);
-			cc->polls = 0;
+			if (u != NULL)
+				log_info("finding %s (%s) resolved: its signal is gone", a, kind);
 		}
+		if (u == NULL)
+		{
+			PQclear(r);
+			return false;
+		}
+		PQclear(u);
 	}
 	PQclear(r);
 	return true;
@@ -788,7 +763,7 @@ detect_run(PGconn *conn, DetectState *st, const DetectConfig *cfg,
 			goto done;
 		}
 	}
-	if (!resolve_stale(&in, st))
+	if (!resolve_stale(&in))
 	{
 		exec_simple(conn, "ROLLBACK" OWN);
 		goto done;
