@@ -180,7 +180,7 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	const char *text = CleanQuerytext(queryDesc->sourceText, &loc, &len);
 
 	ev.seq = 0;
-	ev.end_time = GetCurrentTimestamp();
+	ev.end_time = stats->now;
 	ev.pid = MyProcPid;
 	ev.nesting_level = nesting_level;
 	ev.xact_id = ((int64) MyProc->backendId << 32) | (int64) MyProc->lxid;
@@ -344,6 +344,7 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 			pg_atomic_fetch_add_u64(&pgi_shared->shape_cache_misses, 1);
 		}
 		make_key(&key, shape_id, nesting_level == 0);
+		stats.now = GetCurrentTimestamp();
 		stats.time_ms = queryDesc->totaltime->total * 1000.0;
 		stats.rows = queryDesc->estate->es_processed;
 		stats.bufusage = &queryDesc->totaltime->bufusage;
@@ -424,6 +425,7 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		text = CleanQuerytext(queryString, &loc, &len);
 		shape_id = pgi_shape_for_utility(text, len);
 		make_key(&key, shape_id, nesting_level == 0);
+		stats.now = GetCurrentTimestamp();
 		stats.time_ms = INSTR_TIME_GET_MILLISEC(duration);
 		stats.rows = (qc && (qc->commandTag == CMDTAG_COPY ||
 							 qc->commandTag == CMDTAG_FETCH ||

@@ -199,6 +199,7 @@ extern char *pgi_texts;
 /* What one execution contributes (hooks.c fills, store.c adds). */
 typedef struct PgiExecStats
 {
+	TimestampTz now;			/* when the execution ended */
 	double		time_ms;
 	int64		rows;
 	int32		row_width;		/* 0 when unknown (utility) */

@@ -16,7 +16,9 @@
 #include "executor/instrument.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/json.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/rel.h"
 
 #include "comment.h"
@@ -248,6 +250,46 @@ pgi_plan_offset(QueryDesc *queryDesc)
  * its sqlcommenter comment (inline constants of the simple protocol) and the
  * bound parameter values (extended protocol).
  */
+/*
+ * typlen/typbyval of parameter types: a few recent types per backend, so an
+ * execution does not pay a syscache lookup per parameter.
+ */
+typedef struct TypeInfo
+{
+	Oid			type;
+	int16		typlen;
+	bool		typbyval;
+} TypeInfo;
+
+static TypeInfo recent_types[16];
+static bool type_callback_registered = false;
+
+/* a type changed or was dropped: forget what we remembered */
+static void
+forget_types(Datum arg, int cacheid, uint32 hashvalue)
+{
+	memset(recent_types, 0, sizeof(recent_types));
+}
+
+static void
+param_type_info(Oid type, int16 *typlen, bool *typbyval)
+{
+	TypeInfo   *t = &recent_types[type % lengthof(recent_types)];
+
+	if (!type_callback_registered)
+	{
+		CacheRegisterSyscacheCallback(TYPEOID, forget_types, (Datum) 0);
+		type_callback_registered = true;
+	}
+	if (t->type != type)
+	{
+		get_typlenbyval(type, &t->typlen, &t->typbyval);
+		t->type = type;
+	}
+	*typlen = t->typlen;
+	*typbyval = t->typbyval;
+}
+
 /* A cheap 64-bit hash, eight bytes a step: identity of arguments, not security. */
 uint64
 pgi_fast_hash(const char *p, size_t n, uint64 seed)
@@ -306,7 +348,7 @@ pgi_param_hash(const char *text, int len, ParamListInfo params)
 			ph = 0x9e3779b97f4a7c15;
 		else
 		{
-			get_typlenbyval(prm->ptype, &typlen, &typbyval);
+			param_type_info(prm->ptype, &typlen, &typbyval);
 			if (typbyval)
 				ph = hash_bytes_uint32_extended((uint32) prm->value, (uint64) (prm->value >> 32));
 			else if (typlen == -1 && !VARATT_IS_EXTERNAL(DatumGetPointer(prm->value)))

@@ -587,7 +587,7 @@ pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
 	bool		want_tags = tags != NULL && tags->ntags > 0;
 	int			slot,
 				tslot = -1;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = stats->now;
 	PgiEntrySource src;
 
 	if (want_tags)
