@@ -18,6 +18,7 @@
  *  - when more than PGI_MAX_TAGS distinct keys arrive, the smallest keys are
  *    kept, so the result does not depend on the order of the pairs.
  */
+#include "ascii.h"
 #include "comment.h"
 
 #include <string.h>
@@ -450,25 +451,6 @@ tagset_put(PgiTagSet *ts, const char *key, size_t klen,
 }
 
 static int
-key_is(const char *key, size_t klen, const char *word)
-{
-	size_t		i;
-
-	for (i = 0; i < klen; i++)
-	{
-		unsigned char c = (unsigned char) key[i];
-
-		if (word[i] == '\0')
-			return 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char) (c - 'A' + 'a');
-		if (c != (unsigned char) word[i])
-			return 0;
-	}
-	return word[klen] == '\0';
-}
-
-static int
 all_hex_nonzero(const char *s, size_t n)
 {
 	size_t		i;
@@ -628,12 +610,12 @@ pgi_comment_parse(const char *body, size_t len, PgiTagSet *out)
 		vlen = clean_text(vbuf, vlen, vtrunc);
 		npairs++;
 
-		if (key_is(kbuf, klen, "traceparent"))
+		if (pgi_ascii_word_is(kbuf, klen, "traceparent"))
 		{
 			parse_traceparent(vbuf, vlen, out);
 			continue;
 		}
-		if (key_is(kbuf, klen, "tracestate"))
+		if (pgi_ascii_word_is(kbuf, klen, "tracestate"))
 			continue;
 		if (ktrunc || vtrunc)
 			out->flags |= PGI_TAGS_TRUNCATED;

@@ -28,6 +28,7 @@
  * Output is cut at outsz-1 bytes (never inside a UTF-8 character) and always
  * NUL-terminated.  Time is linear in the input; nothing is allocated.
  */
+#include "ascii.h"
 #include "normtext.h"
 
 #include <string.h>
@@ -103,26 +104,6 @@ ident_end(const char *s, size_t p, size_t end)
 	while (p < end && is_ident_cont((unsigned char) s[p]))
 		p++;
 	return p;
-}
-
-/* Case-insensitive comparison of s[0..n) with a lowercase ASCII word. */
-static int
-word_is(const char *s, size_t n, const char *word)
-{
-	size_t		i;
-
-	for (i = 0; i < n; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		if (word[i] == '\0')
-			return 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char) (c - 'A' + 'a');
-		if (c != (unsigned char) word[i])
-			return 0;
-	}
-	return word[n] == '\0';
 }
 
 /* End of a quoted section opened at p (s[p] == q), doubled q escapes q. */
@@ -401,7 +382,7 @@ scan_item(const char *s, size_t p, size_t end, int allow_kw)
 	if (allow_kw && p < end && is_ident_start((unsigned char) s[p]))
 	{
 		q = ident_end(s, p, end);
-		if (word_is(s + p, q - p, "default") || word_is(s + p, q - p, "null"))
+		if (pgi_ascii_word_is(s + p, q - p, "default") || pgi_ascii_word_is(s + p, q - p, "null"))
 			return scan_casts(s, q, end);
 	}
 	return p;
@@ -610,11 +591,11 @@ pgi_normtext(const char *in, size_t len, char *out, size_t outsz,
 		}
 
 		emit(&w, in + p, e - p);
-		if (k == TK_IDENT && word_is(in + p, e - p, "in"))
+		if (k == TK_IDENT && pgi_ascii_word_is(in + p, e - p, "in"))
 			prev = PREV_IN;
-		else if (k == TK_IDENT && word_is(in + p, e - p, "array"))
+		else if (k == TK_IDENT && pgi_ascii_word_is(in + p, e - p, "array"))
 			prev = PREV_ARRAY;
-		else if (k == TK_IDENT && word_is(in + p, e - p, "values"))
+		else if (k == TK_IDENT && pgi_ascii_word_is(in + p, e - p, "values"))
 			prev = PREV_VALUES;
 		else
 			prev = PREV_OTHER;
