@@ -39,7 +39,7 @@
 #define PGI_TABLES_LEN		256		/* "schema.rel" names, NUL-separated */
 #define PGI_COMMAND_LEN		32
 #define PGI_ATTR_TAGBUF		1024	/* decoded "key\0value\0" pairs of one tag set */
-#define PGI_USAGE_MAX		1024	/* cap of the clock-sweep usage count */
+#define PGI_USAGE_MAX		100		/* cap of the clock-sweep usage count: laps survived idle */
 #define PGI_SWEEP_WINDOW	64		/* slots inspected per eviction, at most */
 
 #define PGI_PLAN_LEN		1024	/* JSON of the last sampled plan of a shape */

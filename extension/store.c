@@ -3,11 +3,14 @@
  * insert with incremental clock-sweep eviction, counter update) and reset.
  *
  * Eviction rule (documented in the README): when a table is full, a clock
- * hand inspects at most PGI_SWEEP_WINDOW slots, halving each one's usage
- * count; the first slot whose usage is zero is the victim, otherwise the
- * least used slot of the window.  Usage grows by one per call (capped), so
- * rarely used and old entries go first, and no insert ever looks at more
- * than a window of entries while holding the exclusive lock.
+ * hand inspects at most PGI_SWEEP_WINDOW slots, taking one off each one's
+ * usage count; the first slot whose usage is zero is the victim, otherwise
+ * the least used slot of the window.  Usage grows by one per call (capped at
+ * PGI_USAGE_MAX), so an entry survives as long as it is called about once
+ * per lap of the hand, rarely used and old entries go first, and no insert
+ * ever looks at more than a window of entries under the exclusive lock.
+ * (Halving instead of decrementing loses hot entries under heavy churn: the
+ * hand laps a small table every few milliseconds.)
  */
 #include "postgres.h"
 
@@ -236,7 +239,8 @@ shape_usage(int slot)
 static void
 shape_decay(int slot)
 {
-	pgi_shapes[slot].usage >>= 1;
+	if (pgi_shapes[slot].usage > 0)
+		pgi_shapes[slot].usage--;
 }
 
 static int32
@@ -248,7 +252,8 @@ tag_usage(int slot)
 static void
 tag_decay(int slot)
 {
-	pgi_tags[slot].usage >>= 1;
+	if (pgi_tags[slot].usage > 0)
+		pgi_tags[slot].usage--;
 }
 
 /* Release a shape slot; exclusive lock held. */
