@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -60,7 +61,7 @@ static const Option options[] = {
 	{"history", OPT_INT, OFF(history), "30", "N",
 	"intervals of deltas kept in memory"},
 	{"statement-timeout", OPT_DURATION, OFF(statement_timeout_us), "5s", "DURATION",
-	"statement_timeout of the collector's reading transaction"},
+	"statement_timeout of the collector's statements (reading, detection, findings writes)"},
 	{"db-connect-timeout", OPT_DURATION, OFF(db_connect_timeout_us), "10s", "DURATION",
 	"libpq connect_timeout (a conninfo value wins)"},
 	{"connect-timeout", OPT_DURATION, OFF(http_connect_timeout_us), "5s", "DURATION",
@@ -73,6 +74,8 @@ static const Option options[] = {
 	"longest retry delay"},
 	{"insecure", OPT_FLAG, OFF(insecure), "off", NULL,
 	"do not verify the dashboard's TLS certificate (logged loudly)"},
+	{"ca-file", OPT_STRING, OFF(ca_file), "", "FILE",
+	"PEM CA certificate(s) that verify an https dashboard (empty: the system's trust store)"},
 	{"compress-threshold", OPT_BYTES, OFF(compress_threshold), "1k", "BYTES",
 	"zlib-compress bodies larger than this (Content-Encoding: deflate)"},
 	{"log-level", OPT_LEVEL, OFF(log_level), "info", "LEVEL",
@@ -410,6 +413,11 @@ validate(Config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "timeouts must be at least 1ms");
 		return false;
 	}
+	if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
+	{
+		snprintf(err, errlen, "cannot read --ca-file \"%s\": %s", cfg->ca_file, strerror(errno));
+		return false;
+	}
 	if (cfg->history < 1)
 		cfg->history = 1;
 	if (cfg->api_key_file[0] != '\0' && !read_key(cfg, err, errlen))
@@ -526,6 +534,7 @@ config_free(Config *cfg)
 	free(cfg->api_key);
 	free(cfg->output);
 	free(cfg->spool_dir);
+	free(cfg->ca_file);
 	free(cfg->config_file);
 	memset(cfg, 0, sizeof(*cfg));
 	detect_config_defaults(&cfg->detect);

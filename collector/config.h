@@ -35,6 +35,7 @@ typedef struct Config
 	int64_t		retry_initial_us;
 	int64_t		retry_max_us;
 	bool		insecure;
+	char	   *ca_file;		/* CA bundle (PEM) that verifies the dashboard; "": the system's */
 	int64_t		compress_threshold;
 	LogLevel	log_level;
 	char	   *config_file;

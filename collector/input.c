@@ -22,6 +22,7 @@ struct Source
 	int64_t		statement_timeout_ms;
 	int			connect_timeout_s;
 	bool		identified;
+	char		sqlstate[6];	/* of the last failed statement */
 	SourceIdentity id;
 	char		name[160];
 };
@@ -170,7 +171,10 @@ result_error(Source *src, PGresult *res, char *err, size_t errlen, const char *w
 {
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	char		conn_msg[512];
+
+	snprintf(src->sqlstate, sizeof(src->sqlstate), "%s", state ? state : "");
 
 	if (msg == NULL)
 	{
@@ -586,9 +590,14 @@ source_read(Source *src, TextCache *tc, const Reading *prev, Reading **out, char
 	r->nhist = src->id.nhist;
 	if (!run_command(src, Q_BEGIN, &st, err, errlen, "BEGIN"))
 		goto fail;
-	snprintf(sql, sizeof(sql), MARK "SET LOCAL statement_timeout = %lld" TAG,
+	/*
+	 * Not LOCAL: the value stays for the session once the reading commits, so
+	 * the detection's statements after it (reads, EXPLAIN, the writes to
+	 * insights.findings, which a lock can block) are bounded by it too.
+	 */
+	snprintf(sql, sizeof(sql), MARK "SET statement_timeout = %lld" TAG,
 			 (long long) src->statement_timeout_ms);
-	if (!run_command(src, sql, &st, err, errlen, "SET LOCAL statement_timeout"))
+	if (!run_command(src, sql, &st, err, errlen, "SET statement_timeout"))
 		goto fail;
 
 	if ((res = run_query(src, Q_INFO, &st, err, errlen, "reading insights.info_raw()")) == NULL)
@@ -648,6 +657,18 @@ fail:
 	if (src->conn != NULL && PQtransactionStatus(src->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(src->conn, MARK "ROLLBACK" TAG));
 	reading_free(r);
+
+	/*
+	 * undefined_function / invalid_schema_name: the extension was dropped
+	 * under us (DROP EXTENSION pg_insights).  Say what to do; the next polls
+	 * retry and resume once it is created again.
+	 */
+	if (st == INPUT_FAILED &&
+		(strcmp(src->sqlstate, "42883") == 0 || strcmp(src->sqlstate, "3F000") == 0))
+		snprintf(err, errlen,
+				 "the pg_insights extension is gone from database \"%s\" (dropped?): run "
+				 "CREATE EXTENSION pg_insights; in that database; retrying every poll",
+				 src->id.database);
 	return st;
 }
 

@@ -40,6 +40,8 @@ typedef struct Target
 	int			attempts;		/* failed connects in a row */
 	int64_t		next_try_mono;
 	DetectState *detect;		/* events read so far, interval deltas, resolution counts */
+	char		sysid[32];		/* system identifier of the server last read */
+	bool		from_zero;		/* next reading: deltas from the server's zero, not a baseline */
 } Target;
 
 typedef struct Collector
@@ -59,6 +61,7 @@ typedef struct Collector
 	int			ship_state;		/* 0 ok, 1 retrying, 2 rejecting */
 	long		ship_last_status;
 	int			ship_backlog_logged;
+	bool		spool_failing;	/* the last spool write failed */
 } Collector;
 
 static void
@@ -125,6 +128,33 @@ target_up(Target *t)
 	t->tstate = TARGET_UP;
 	t->last_error[0] = '\0';
 	t->attempts = 0;
+}
+
+/*
+ * After a (re)connect: the same conninfo may now reach another server (a
+ * failover to a standby, a restored or re-initialized cluster).  Its counters
+ * have nothing to do with the previous server's: forget the previous reading,
+ * texts and detection cursor, and count its statements from its own zero.
+ */
+static void
+check_identity(Target *t, const Config *cfg)
+{
+	const SourceIdentity *id = source_identity(t->src);
+
+	if (id == NULL)
+		return;
+	if (t->sysid[0] != '\0' && strcmp(t->sysid, id->system_identifier) != 0)
+	{
+		log_warning("database %s: the system identifier changed from %s to %s: a different server "
+					"(failover, restore or new cluster); its counters are counted from zero",
+					source_name(t->src), t->sysid, id->system_identifier);
+		state_free(t->state);
+		t->state = state_create((int) cfg->history);
+		detect_state_free(t->detect);
+		t->detect = detect_state_create();
+		t->from_zero = true;
+	}
+	snprintf(t->sysid, sizeof(t->sysid), "%s", id->system_identifier);
 }
 
 /* ---- shipping ---- */
@@ -223,16 +253,30 @@ enqueue(Collector *c, const uint8_t *pb, size_t len)
 	uint8_t    *z = NULL;
 	size_t		zlen = 0;
 	int			dropped;
+	int64_t		failures = spool_write_failures(c->spool);
 	char		err[512];
 
+	err[0] = '\0';
 	if ((int64_t) len > c->cfg.compress_threshold)
 		z = body_compress(pb, len, &zlen);
 	dropped = spool_push(c->spool, z ? z : pb, z ? zlen : len, z != NULL, err, sizeof(err));
 	free(z);
-	if (dropped < 0)
+	c->stats.spool_write_failures = spool_write_failures(c->spool);
+	if (c->stats.spool_write_failures > failures)
 	{
-		log_error("spool: %s", err);
-		return false;
+		if (!c->spool_failing)
+			log_error("spool: %s; keeping snapshots in memory until the spool directory takes writes "
+					  "again (lost if the collector stops first; counted as spool_write_failures)", err);
+		else
+			log_debug("spool: %s (%lld write failures so far)", err,
+					  (long long) c->stats.spool_write_failures);
+		c->spool_failing = true;
+	}
+	else if (c->spool_failing && dropped >= 0)
+	{
+		log_info("spool: the spool directory takes writes again (%lld snapshots could not be written)",
+				 (long long) c->stats.spool_write_failures);
+		c->spool_failing = false;
 	}
 	if (dropped > 0)
 	{
@@ -275,6 +319,7 @@ poll_target(Collector *c, Target *t, bool once)
 															c->cfg.retry_max_us);
 			return false;
 		}
+		check_identity(t, &c->cfg);
 	}
 	c->stats.polls++;
 	st = source_read(t->src, t->state->texts, t->state->prev, &r, err, sizeof(err));
@@ -292,7 +337,10 @@ poll_target(Collector *c, Target *t, bool once)
 		return false;
 	}
 	target_up(t);
-	ds = state_advance(t->state, r, once);
+	ds = state_advance(t->state, r, once || t->from_zero);
+	t->from_zero = false;
+	if (ds != NULL && ds->server_restarted)
+		detect_state_restart(t->detect);
 
 	/* detection writes findings to insights.findings; they travel in the snapshot too */
 	if (!c->cfg.no_detect &&
@@ -523,7 +571,9 @@ startup(Collector *c)
 			log_error("database %s: %s", source_name(t->src), err);
 			return EXIT_RUNTIME;
 		}
-		if (st != INPUT_OK)
+		if (st == INPUT_OK)
+			check_identity(t, &c->cfg);
+		else
 		{
 			target_trouble(t, TARGET_DOWN, LOG_WARNING, err);
 			t->next_try_mono = mono_us() + backoff_delay_us(t->attempts++, c->cfg.retry_initial_us,

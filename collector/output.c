@@ -218,6 +218,7 @@ output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats 
 	coll.snapshots_sent = cs->snapshots_sent;
 	coll.snapshots_rejected = cs->snapshots_rejected;
 	coll.send_failures = cs->send_failures;
+	coll.spool_write_failures = cs->spool_write_failures;
 	coll.started_us = cs->started_us;
 
 	diff.untagged_calls = ds->counters.untagged_calls;

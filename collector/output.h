@@ -26,6 +26,7 @@ typedef struct CollectorStats
 	int64_t		snapshots_rejected;
 	int64_t		send_failures;
 	int64_t		started_us;
+	int64_t		spool_write_failures;	/* spool files that could not be written (kept in memory) */
 } CollectorStats;
 
 typedef struct SnapshotMeta

@@ -18,6 +18,7 @@ struct Shipper
 	char	   *url;
 	char	   *auth;			/* "Authorization: Bearer ..." or NULL */
 	bool		insecure;
+	char	   *ca_file;		/* NULL: libcurl's default trust store */
 	long		connect_timeout_ms;
 	long		timeout_ms;
 	char		reply[REPLY_MAX + 1];
@@ -79,6 +80,8 @@ ship_configure(Shipper *sh, const Config *cfg)
 		log_warning("--insecure: the dashboard's TLS certificate and host name are NOT verified; "
 					"anyone on the path can read the snapshots and the API key");
 	sh->insecure = cfg->insecure;
+	free(sh->ca_file);
+	sh->ca_file = cfg->ca_file != NULL && cfg->ca_file[0] != '\0' ? xstrdup(cfg->ca_file) : NULL;
 	sh->connect_timeout_ms = (long) (cfg->http_connect_timeout_us / 1000);
 	sh->timeout_ms = (long) (cfg->http_timeout_us / 1000);
 }
@@ -106,6 +109,7 @@ ship_free(Shipper *sh)
 	curl_easy_cleanup(sh->curl);
 	free(sh->url);
 	free(sh->auth);
+	free(sh->ca_file);
 	free(sh);
 }
 
@@ -164,6 +168,8 @@ ship_send(Shipper *sh, const uint8_t *body, size_t len, bool compressed,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, sh);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, sh->insecure ? 0L : 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, sh->insecure ? 0L : 2L);
+	if (sh->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, sh->ca_file);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 
 	rc = curl_easy_perform(c);

@@ -19,7 +19,7 @@ typedef struct SpoolEntry
 	size_t		size;
 	bool		compressed;
 	bool		trusted;		/* written by this process */
-	uint8_t    *data;			/* memory mode only */
+	uint8_t    *data;			/* memory mode, or a file that could not be written */
 } SpoolEntry;
 
 struct Spool
@@ -31,6 +31,7 @@ struct Spool
 	int			n;
 	int			cap;
 	uint64_t	next_seq;
+	int64_t		write_failures;	/* files that could not be written */
 };
 
 static void
@@ -107,7 +108,7 @@ remove_oldest(Spool *sp, bool unlink_file)
 {
 	SpoolEntry *e = &sp->entries[0];
 
-	if (sp->dir != NULL && unlink_file)
+	if (sp->dir != NULL && unlink_file && e->data == NULL)
 	{
 		char		path[4096];
 
@@ -230,6 +231,12 @@ spool_count(const Spool *sp)
 }
 
 int64_t
+spool_write_failures(const Spool *sp)
+{
+	return sp->write_failures;
+}
+
+int64_t
 spool_bytes(const Spool *sp)
 {
 	return sp->bytes;
@@ -297,9 +304,19 @@ spool_push(Spool *sp, const uint8_t *body, size_t len, bool compressed, char *er
 
 		entry_path(sp, &e, final, sizeof(final));
 		snprintf(tmp, sizeof(tmp), "%s/%020llu.tmp", sp->dir, (unsigned long long) e.seq);
-		if (!write_file(tmp, final, body, len, err, errlen))
-			return -1;
-		fsync_dir(sp->dir);
+		if (write_file(tmp, final, body, len, err, errlen))
+			fsync_dir(sp->dir);
+		else
+		{
+			/*
+			 * Disk full or an I/O error: keep this one in memory (still bounded
+			 * by max_bytes, sent in order) and tell the caller; it is lost
+			 * only if the collector stops before it is sent.
+			 */
+			sp->write_failures++;
+			e.data = xmalloc(len);
+			memcpy(e.data, body, len);
+		}
 	}
 	else
 	{
@@ -325,7 +342,7 @@ spool_peek(Spool *sp, uint8_t **body, size_t *len, bool *compressed, bool *trust
 	*compressed = e->compressed;
 	*trusted = e->trusted;
 	*len = e->size;
-	if (sp->dir == NULL)
+	if (sp->dir == NULL || e->data != NULL)
 	{
 		snprintf(name, namelen, "memory #%llu", (unsigned long long) e->seq);
 		*body = xmalloc(e->size);
@@ -369,7 +386,7 @@ spool_reject(Spool *sp)
 	if (sp->n == 0)
 		return;
 	e = &sp->entries[0];
-	if (sp->dir != NULL)
+	if (sp->dir != NULL && e->data == NULL)
 	{
 		entry_path(sp, e, from, sizeof(from));
 		snprintf(to, sizeof(to), "%s/rejected/%020llu.%s", sp->dir, (unsigned long long) e->seq,

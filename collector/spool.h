@@ -17,13 +17,16 @@ extern bool spool_on_disk(const Spool *sp);
 /*
  * Append a body (temp file, fsync, rename).  When the spool would exceed its
  * bound the oldest entries are dropped (the new one too, if it alone is too
- * big); returns how many were dropped, or -1 on a write error (err).
+ * big); returns how many were dropped.  A file that cannot be written (disk
+ * full, I/O error) is kept in memory instead, in order and within the bound;
+ * spool_write_failures() counts those, and err says why the last one failed.
  */
 extern int	spool_push(Spool *sp, const uint8_t *body, size_t len, bool compressed,
 					   char *err, size_t errlen);
 
 extern int	spool_count(const Spool *sp);
 extern int64_t spool_bytes(const Spool *sp);
+extern int64_t spool_write_failures(const Spool *sp);
 
 /*
  * The oldest entry: a malloc'd copy of its body; false when empty or

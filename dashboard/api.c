@@ -177,13 +177,27 @@ api_servers(Ctx *c)
 	PGresult   *res = query(c,
 							"SELECT system_identifier AS server, database AS db, host, version,"
 							" extension_version, (extract(epoch FROM last_seen) * 1000)::bigint AS last_seen,"
-							" (SELECT count(*) FROM pgi.shapes sh WHERE sh.source_id = s.source_id) AS shapes"
+							" (SELECT count(*) FROM pgi.shapes sh WHERE sh.source_id = s.source_id) AS shapes,"
+							/* the collector's counters: its latest snapshot, and drops summed over its runs */
+							" (SELECT json_build_object('instance', l.collector_instance, 'version', l.collector_version,"
+							"   'last_received', (extract(epoch FROM l.received_at) * 1000)::bigint,"
+							"   'sequence', l.sequence, 'polls', l.polls, 'poll_failures', l.poll_failures,"
+							"   'spool_files', l.spool_files, 'spool_bytes', l.spool_bytes,"
+							"   'send_failures', l.send_failures, 'snapshots_rejected', l.snapshots_rejected,"
+							"   'snapshots_dropped', l.snapshots_dropped, 'spool_write_failures', l.spool_write_failures,"
+							"   'snapshots_dropped_total', t.dropped, 'spool_write_failures_total', t.write_failures)"
+							"  FROM (SELECT * FROM pgi.snapshots n WHERE n.source_id = s.source_id"
+							"        ORDER BY received_at DESC, sequence DESC LIMIT 1) l,"
+							"   (SELECT coalesce(sum(d), 0) AS dropped, coalesce(sum(w), 0) AS write_failures"
+							"     FROM (SELECT max(snapshots_dropped) AS d, max(spool_write_failures) AS w"
+							"           FROM pgi.snapshots n WHERE n.source_id = s.source_id"
+							"           GROUP BY collector_instance) i) t) AS collector"
 							" FROM pgi.sources s ORDER BY host, system_identifier, database", 0, NULL);
 
 	if (res == NULL)
 		return error(c, 503, "repository query failed");
 	buf_puts(c->out, "{\"servers\":");
-	emit_rows(c->out, res, "sssssnn", 0);
+	emit_rows(c->out, res, "sssssnnj", 0);
 	buf_putc(c->out, '}');
 	PQclear(res);
 	return 200;

@@ -32,7 +32,7 @@ static const OptionDef option_defs[] = {
 	{"maintenance-interval", "DURATION", "60s", "how often downsampling and retention run"},
 	{"max-body", "SIZE", "8M", "largest snapshot body accepted on the wire"},
 	{"max-inflated", "SIZE", "64M", "largest snapshot after Content-Encoding: deflate is undone"},
-	{"max-connections", "N", "64", "concurrent HTTP connections"},
+	{"max-connections", "N", "1024", "concurrent HTTP connections (idle ones cost no thread; the open-file limit is raised to fit)"},
 	{"timeout", "DURATION", "30s", "idle timeout of an HTTP connection"},
 	{"threads", "N", "4", "HTTP worker threads (one repository connection each)"},
 	{"config", "FILE", "(none)", "key = value lines with the long option names; the command line wins"},
@@ -78,7 +78,7 @@ set_defaults(DashOptions *o)
 	o->maintenance_every_s = 60;
 	o->max_body = 8 * 1024 * 1024;
 	o->max_inflated = 64 * 1024 * 1024;
-	o->max_connections = 64;
+	o->max_connections = 1024;
 	o->conn_timeout_s = 30;
 	o->threads = 4;
 }

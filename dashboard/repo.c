@@ -134,6 +134,17 @@ static const struct
 		"EXCEPTION WHEN others THEN RETURN jsonb_build_object('unparsed', t);"
 		"END $$;"
 	},
+	{
+		2,
+		/* the collector's own counters (CollectorCounters), cumulative per collector instance */
+		"ALTER TABLE pgi.snapshots"
+		"  ADD COLUMN polls bigint, ADD COLUMN poll_failures bigint,"
+		"  ADD COLUMN snapshots_dropped bigint, ADD COLUMN snapshots_sent bigint,"
+		"  ADD COLUMN snapshots_rejected bigint, ADD COLUMN send_failures bigint,"
+		"  ADD COLUMN spool_files bigint, ADD COLUMN spool_bytes bigint,"
+		"  ADD COLUMN spool_write_failures bigint;"
+		"CREATE INDEX ON pgi.snapshots (source_id, collector_instance, sequence);"
+	},
 };
 
 #define N_MIGRATIONS ((int) (sizeof(migrations) / sizeof(migrations[0])))
@@ -291,7 +302,10 @@ repo_migrate(PGconn *conn)
 
 	if (!exec_ok(conn, "BEGIN", "begin") ||
 		!exec_ok(conn, "SELECT pg_advisory_xact_lock(8470001)", "lock") ||
-		!exec_ok(conn, "CREATE SCHEMA IF NOT EXISTS pgi", "create schema") ||
+		/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema
+		 * exists: a role that owns only its schema pgi (made by an administrator) would fail */
+		!exec_ok(conn, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'pgi')"
+				 " THEN CREATE SCHEMA pgi; END IF; END$$", "create schema") ||
 		!exec_ok(conn, "CREATE TABLE IF NOT EXISTS pgi.schema_version ("
 				 " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
 				 "create schema_version"))

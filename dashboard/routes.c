@@ -1,6 +1,8 @@
 /* dashboard/routes.c — the HTTP server: libmicrohttpd setup, URL -> handler table, authentication, limits, security headers, static assets. */
 #include "dashboard.h"
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -460,6 +462,30 @@ server_start(Dashboard *d)
 	s->d = d;
 	if (!load_assets(s, o->web_dir))
 		goto fail;
+
+	/*
+	 * Each connection is a descriptor: raise the soft open-file limit so that
+	 * --max-connections idle clients (a flood) are absorbed and time out
+	 * instead of keeping everyone else out; cap the limit when it cannot be.
+	 */
+	{
+		struct rlimit rl;
+		rlim_t		want = (rlim_t) o->max_connections + 64;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+		{
+			rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want) ? want : rl.rlim_max;
+			(void) setrlimit(RLIMIT_NOFILE, &rl);
+			if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+			{
+				int			fit = rl.rlim_cur > 128 ? (int) rl.rlim_cur - 64 : 64;
+
+				log_warn("open-file limit %lu: --max-connections lowered from %d to %d",
+						 (unsigned long) rl.rlim_cur, o->max_connections, fit);
+				o->max_connections = fit;
+			}
+		}
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;

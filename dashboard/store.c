@@ -487,6 +487,30 @@ repo_store_snapshot(PGconn *conn, const Snapshot *s, char *err, size_t errlen)
 		buf_free(&bounds);
 		return 0;
 	}
+	if (s->collector != NULL)
+	{
+		const PgInsights__V1__CollectorCounters *cc = s->collector;
+		char		cnum[9][32];
+
+		snprintf(cnum[0], 32, "%lld", (long long) cc->polls);
+		snprintf(cnum[1], 32, "%lld", (long long) cc->poll_failures);
+		snprintf(cnum[2], 32, "%lld", (long long) cc->snapshots_dropped);
+		snprintf(cnum[3], 32, "%lld", (long long) cc->snapshots_sent);
+		snprintf(cnum[4], 32, "%lld", (long long) cc->snapshots_rejected);
+		snprintf(cnum[5], 32, "%lld", (long long) cc->send_failures);
+		snprintf(cnum[6], 32, "%lld", (long long) cc->spool_files);
+		snprintf(cnum[7], 32, "%lld", (long long) cc->spool_bytes);
+		snprintf(cnum[8], 32, "%lld", (long long) cc->spool_write_failures);
+		if (!run(conn,
+				 "UPDATE pgi.snapshots SET polls = $2::bigint, poll_failures = $3::bigint,"
+				 "  snapshots_dropped = $4::bigint, snapshots_sent = $5::bigint,"
+				 "  snapshots_rejected = $6::bigint, send_failures = $7::bigint, spool_files = $8::bigint,"
+				 "  spool_bytes = $9::bigint, spool_write_failures = $10::bigint"
+				 " WHERE snapshot_id = $1",
+				 10, (const char *const[]) {s->snapshot_id, cnum[0], cnum[1], cnum[2], cnum[3], cnum[4],
+				 cnum[5], cnum[6], cnum[7], cnum[8]}, NULL, err, errlen))
+			goto fail;
+	}
 
 	if (!store_shapes(conn, s, source, bucket_us, err, errlen) ||
 		!store_attributions(conn, s, source, err, errlen))

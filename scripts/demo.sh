@@ -96,7 +96,11 @@ echo "== Dashboard: http://127.0.0.1:$dash_port/   (collector log: $PGI_BASE/col
 if ((serve)); then
 	echo "demo: running: psql -h $PGI_SOCK -p $PGI_PORT -U $PGI_SUPERUSER app; dashboard http://127.0.0.1:$dash_port/   (Ctrl-C to stop)"
 	trap 'exit 0' INT TERM
-	while sleep 3600; do :; done
+	# wait (not a foreground sleep) returns as soon as a signal arrives
+	while :; do
+		sleep 3600 &
+		wait $!
+	done
 fi
 stop_daemons
 echo "demo: done; the collector, the dashboard and the cluster are stopped and removed"

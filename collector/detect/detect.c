@@ -101,6 +101,14 @@ detect_state_free(DetectState *st)
 	free(st);
 }
 
+/* the server restarted: its event ring starts again at seq 1 and the old events are gone */
+void
+detect_state_restart(DetectState *st)
+{
+	st->after_seq = 0;
+	st->ncarry = 0;
+}
+
 int64_t
 detect_events_lost(const DetectState *st)
 {

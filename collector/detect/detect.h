@@ -159,6 +159,7 @@ extern void detect_config_defaults(DetectConfig *cfg);
 extern bool detect_config_set(DetectConfig *cfg, const char *key, const char *value);
 extern DetectState *detect_state_create(void);
 extern void detect_state_free(DetectState *st);
+extern void detect_state_restart(DetectState *st);
 
 /*
  * One detection pass over the database conn is connected to: read inputs,

@@ -504,6 +504,22 @@
     const pick = res.servers.find((s) => s.server + '\u0000' + s.db === prev) || res.servers[0] || null;
     state.source = pick;
     if (pick) sel.value = pick.server + '\u0000' + pick.db;
+    renderCollectorHealth(pick);
+  }
+
+  // the collector's drops and failures (CollectorCounters), so a gap in the charts is explained
+  function renderCollectorHealth(src) {
+    const out = $('collector-health');
+    const c = src && src.collector;
+    if (!c) { out.textContent = ''; out.className = 'muted'; return; }
+    const dropped = Number(c.snapshots_dropped_total || 0);
+    const wfail = Number(c.spool_write_failures_total || 0);
+    const parts = ['Collector: ' + fmtInt(dropped) + ' snapshots dropped',
+      fmtInt(wfail) + ' spool write failures', fmtInt(Number(c.spool_files || 0)) + ' waiting'];
+    out.textContent = parts.join(', ');
+    out.className = dropped > 0 || wfail > 0 ? 'warn' : 'muted';
+    out.dataset.dropped = String(dropped);
+    out.dataset.writeFailures = String(wfail);
   }
 
   async function loadTables() {

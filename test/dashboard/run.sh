@@ -89,7 +89,7 @@ if start_dashboard "$OUT/dashboard.log" "$PORT" "$BIN"; then ok "dashboard start
 	exit 1
 fi
 repo_sql() { PGI_DB=pgi_repo pgi_sql "$1"; }
-is "schema_version recorded" "$(repo_sql 'SELECT max(version) FROM pgi.schema_version')" 1
+is "schema_version recorded" "$(repo_sql 'SELECT max(version) FROM pgi.schema_version')" 2
 check "log lines carry timestamps" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ UTC \[dashboard\] INFO: listening' "$OUT/dashboard.log"
 
 post() {	# post FILE [curl args]: prints the HTTP status

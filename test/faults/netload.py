@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""test/faults/netload.py — hostile HTTP clients for test/faults/run.sh (127.0.0.1 only, bounded).
+
+  netload.py flood HOST PORT N SECONDS   keep N idle TCP connections open for SECONDS, reopening
+                                         those the server closes; prints "opened K" once the first
+                                         round is open, then "closed_by_server M" and "reopened R"
+  netload.py slow HOST PORT LIMIT        two slow clients at once: headers never finished, and a body
+                                         sent one byte per 4 s; prints "slow headers closed after X s" /
+                                         "slow body closed after X s", or "... still open after LIMIT s"
+"""
+import os
+import select
+import socket
+import sys
+import time
+
+
+def loopback(host):
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("netload.py: loopback only")
+
+
+def connect(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        s.connect((host, port))
+    except BlockingIOError:
+        pass
+    return s
+
+
+def flood(host, port, n, seconds):
+    n = min(n, 2000)
+    seconds = min(seconds, 60)
+    socks = [connect(host, port) for _ in range(n)]
+    print("opened %d" % len(socks), flush=True)
+    closed = reopened = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        poller = select.poll()
+        byfd = {}
+        for s in socks:
+            poller.register(s, select.POLLIN | select.POLLHUP | select.POLLERR)
+            byfd[s.fileno()] = s
+        for fd, _ in poller.poll(200):
+            s = byfd[fd]
+            try:
+                data = s.recv(4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if data == b"":
+                closed += 1
+                i = socks.index(s)
+                s.close()
+                if time.monotonic() < deadline - 0.5 and reopened < 20 * n:
+                    socks[i] = connect(host, port)
+                    reopened += 1
+        time.sleep(0.05)
+    for s in socks:
+        s.close()
+    print("closed_by_server %d" % closed)
+    print("reopened %d" % reopened)
+
+
+def slow(host, port, limit):
+    limit = min(limit, 60)
+    hdr = socket.create_connection((host, port), timeout=5)
+    hdr.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    body = socket.create_connection((host, port), timeout=5)
+    key = os.environ.get("NETLOAD_KEY", "")  # a valid ingest key: the body is read, not refused at once
+    body.sendall(b"POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
+                 b"Authorization: Bearer " + key.encode() + b"\r\nContent-Length: 1000\r\n\r\n")
+    start = time.monotonic()
+    pending = {hdr: "headers", body: "body"}
+    last_byte = start
+    for s in pending:
+        s.setblocking(False)
+    while pending and time.monotonic() - start < limit:
+        r, _, _ = select.select(list(pending), [], [], 0.2)
+        for s in r:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b""
+            if data == b"" or data.startswith(b"HTTP/1.1 4"):
+                print("slow %s closed after %.1f s%s" % (pending[s], time.monotonic() - start,
+                                                         " (answered %r)" % data[:12] if data else ""))
+                s.close()
+                del pending[s]
+        if body in pending and time.monotonic() - last_byte >= 4:
+            try:
+                body.send(b"x")
+            except OSError:
+                pass
+            last_byte = time.monotonic()
+    for s, what in pending.items():
+        print("slow %s still open after %d s" % (what, limit))
+        s.close()
+
+
+def main():
+    if len(sys.argv) < 5:
+        sys.exit(__doc__)
+    mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    loopback(host)
+    if mode == "flood":
+        flood(host, port, int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) > 5 else 10)
+    elif mode == "slow":
+        slow(host, port, float(sys.argv[4]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
