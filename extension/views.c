@@ -28,7 +28,7 @@ PG_FUNCTION_INFO_V1(pg_insights_histogram_bounds);
 PG_FUNCTION_INFO_V1(pg_insights_reset);
 
 #define QUERIES_COLS 44
-#define ATTRIBUTION_COLS 21
+#define ATTRIBUTION_COLS 22
 #define INFO_COLS 16
 
 static void
@@ -283,6 +283,7 @@ pg_insights_attribution(PG_FUNCTION_ARGS)
 		values[j++] = Int64GetDatum((int64) t->key.shape.shape_id);
 		values[j++] = ObjectIdGetDatum(t->key.shape.userid);
 		values[j++] = ObjectIdGetDatum(t->key.shape.dbid);
+		values[j++] = BoolGetDatum(t->key.shape.toplevel);
 		values[j++] = Int64GetDatum((int64) t->key.tagset_id);
 
 		/* tags as a jsonb object */

@@ -76,7 +76,7 @@ echo "== Attribution (insights.attribution)"
 pgi_psql -d app -P pager=off -c "
 SELECT coalesce(a.prisma_model || '.' || a.prisma_action, a.route, '-') AS caller, a.calls,
        round(a.mean_time::numeric, 3) AS mean_ms, a.reads, left(q.query, 60) AS query
-  FROM insights.attribution a JOIN insights.queries q USING (shape_id, userid, dbid)
+  FROM insights.attribution a JOIN insights.queries q USING (shape_id, userid, dbid, toplevel)
  WHERE a.application IS DISTINCT FROM 'pg_insights_collector'
  ORDER BY a.calls DESC LIMIT 12"
 # the collector finds the problems within two intervals of the workload's end

@@ -62,6 +62,7 @@ CREATE FUNCTION insights.attribution_raw(
     OUT shape_id bigint,
     OUT userid oid,
     OUT dbid oid,
+    OUT toplevel boolean,
     OUT tagset_id bigint,
     OUT tags jsonb,
     OUT prisma_model text,
