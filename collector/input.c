@@ -382,32 +382,6 @@ parse_info(Reading *r, PGresult *res)
 	r->postmaster_start_us = ival(res, 0, 15);
 }
 
-/* "{1,2,3}" into out (at most max); -1 when malformed */
-static int
-parse_int_array(const char *s, int64_t *out, int max)
-{
-	int			n = 0;
-	char	   *end;
-
-	if (*s++ != '{')
-		return -1;
-	if (*s == '}')
-		return 0;
-	for (;;)
-	{
-		if (n == max)
-			return -1;
-		out[n++] = strtoll(s, &end, 10);
-		if (end == s)
-			return -1;
-		if (*end == '}')
-			return n;
-		if (*end != ',')
-			return -1;
-		s = end + 1;
-	}
-}
-
 static bool
 parse_shapes(Reading *r, PGresult *res, char *err, size_t errlen)
 {
@@ -448,7 +422,7 @@ parse_shapes(Reading *r, PGresult *res, char *err, size_t errlen)
 		s->c[SC_WAL_RECORDS] = ival(res, i, c++);
 		s->c[SC_WAL_FPI] = ival(res, i, c++);
 		s->c[SC_WAL_BYTES] = (int64_t) strtoull(PQgetvalue(res, i, c++), NULL, 10);
-		nh = PQgetisnull(res, i, c) ? 0 : parse_int_array(PQgetvalue(res, i, c), s->hist, MAX_HIST);
+		nh = PQgetisnull(res, i, c) ? 0 : pgarray_parse_int64(PQgetvalue(res, i, c), s->hist, MAX_HIST);
 		c++;
 		if (nh != r->nhist)
 		{

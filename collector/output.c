@@ -285,7 +285,7 @@ uint8_t *
 body_decompress(const uint8_t *in, size_t len, size_t *outlen, size_t limit)
 {
 	z_stream	zs;
-	size_t		cap = len * 4 + 1024;
+	size_t		cap = len * 4 + 1024 < limit ? len * 4 + 1024 : limit;	/* never more than limit */
 	uint8_t    *out = xmalloc(cap);
 	int			rc;
 

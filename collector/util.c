@@ -256,16 +256,19 @@ parse_with_units(const char *s, const char *const *units, const int64_t *factors
 		return false;
 	while (isspace((unsigned char) *end))
 		end++;
+	/* range first (NaN fails it too): converting an out-of-range double is undefined */
 	if (*end == '\0')
 	{
+		if (!(v >= 0 && v < 9.2e18 / factors[default_unit]))
+			return false;
 		*out = (int64_t) (v * factors[default_unit]);
-		return v >= 0 && v < 9.2e18 / factors[default_unit];
+		return true;
 	}
 	for (i = 0; i < nunits; i++)
 	{
 		if (strcasecmp(end, units[i]) == 0)
 		{
-			if (v < 0 || v >= 9.2e18 / factors[i])
+			if (!(v >= 0 && v < 9.2e18 / factors[i]))
 				return false;
 			*out = (int64_t) (v * factors[i]);
 			return true;
@@ -363,6 +366,32 @@ pgarray_parse(Arena *a, const char *s, char ***out)
 bad:
 	free(buf);
 	return -1;
+}
+
+/* "{1,2,3}" into out (at most max); -1 when malformed */
+int
+pgarray_parse_int64(const char *s, int64_t *out, int max)
+{
+	int			n = 0;
+	char	   *end;
+
+	if (*s++ != '{')
+		return -1;
+	if (*s == '}')
+		return 0;
+	for (;;)
+	{
+		if (n == max)
+			return -1;
+		out[n++] = strtoll(s, &end, 10);
+		if (end == s)
+			return -1;
+		if (*end == '}')
+			return n;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
 }
 
 void

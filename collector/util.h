@@ -53,6 +53,8 @@ extern bool parse_int64(const char *s, int64_t *out);
 
 /* PostgreSQL text-format one-dimensional array: {a,"b c",NULL} */
 extern int	pgarray_parse(Arena *a, const char *s, char ***out);
+/* the same of integers, "{1,2,3}", into out (at most max): the count, or -1 when malformed */
+extern int	pgarray_parse_int64(const char *s, int64_t *out, int max);
 
 /* random bytes (getrandom, falling back to time and pid) as lowercase hex */
 extern void random_hex(char *buf, size_t nbytes);

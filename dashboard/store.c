@@ -2,6 +2,7 @@
 #include "dashboard.h"
 #include "proto/insights.pb-c.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,17 @@ arr_end(Buf *b)
 		buf_putc(b, '{');
 	buf_putc(b, '}');
 	return b->data;
+}
+
+/* a + b clamped to the range of long long: counters from a snapshot are untrusted, never overflow */
+static long long
+sat_add(long long a, long long b)
+{
+	long long	r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? LLONG_MAX : LLONG_MIN;
+	return r;
 }
 
 /* ---- statement execution ---- */
@@ -152,10 +164,10 @@ store_shapes(PGconn *conn, const Snapshot *s, const char *source, int64_t bucket
 		{
 			const ShapeDelta *e = sorted[j];
 
-			calls += e->calls;
-			rows += e->rows;
-			reads += e->reads;
-			blks += e->shared_blks_read;
+			calls = sat_add(calls, e->calls);
+			rows = sat_add(rows, e->rows);
+			reads = sat_add(reads, e->reads);
+			blks = sat_add(blks, e->shared_blks_read);
 			total += e->total_time_ms;
 			if (e->max_time_ms > maxms)
 				maxms = e->max_time_ms;
@@ -166,7 +178,8 @@ store_shapes(PGconn *conn, const Snapshot *s, const char *source, int64_t bucket
 			if (text_from->text[0] == '\0' || (e->toplevel && !text_from->toplevel && e->text[0]))
 				text_from = e;
 			for (k = 0; k < e->n_histogram; k++)
-				hist[k < DASH_HIST_MAX ? k : DASH_HIST_MAX - 1] += e->histogram[k];
+				hist[k < DASH_HIST_MAX ? k : DASH_HIST_MAX - 1] =
+					sat_add(hist[k < DASH_HIST_MAX ? k : DASH_HIST_MAX - 1], e->histogram[k]);
 		}
 		if (last <= 0)
 			last = s->interval_end_us;
@@ -285,9 +298,9 @@ store_attributions(PGconn *conn, const Snapshot *s, const char *source, char *er
 		for (j = i; j < s->n_attributions && sorted[j]->shape_id == a->shape_id &&
 			 sorted[j]->tagset_id == a->tagset_id; j++)
 		{
-			calls += sorted[j]->calls;
-			rows += sorted[j]->rows;
-			reads += sorted[j]->reads;
+			calls = sat_add(calls, sorted[j]->calls);
+			rows = sat_add(rows, sorted[j]->rows);
+			reads = sat_add(reads, sorted[j]->reads);
 			total += sorted[j]->total_time_ms;
 			if (sorted[j]->first_seen_us > 0 && (first <= 0 || sorted[j]->first_seen_us < first))
 				first = sorted[j]->first_seen_us;
@@ -434,10 +447,10 @@ repo_store_snapshot(PGconn *conn, const Snapshot *s, char *err, size_t errlen)
 	bucket_us = s->interval_end_us - s->interval_end_us % ((int64_t) DASH_BUCKET_SECONDS * 1000000);
 	for (i = 0; i < s->n_shapes; i++)
 	{
-		calls += s->shapes[i]->calls;
+		calls = sat_add(calls, s->shapes[i]->calls);
 		total += s->shapes[i]->total_time_ms;
-		rows += s->shapes[i]->rows;
-		reads += s->shapes[i]->reads;
+		rows = sat_add(rows, s->shapes[i]->rows);
+		reads = sat_add(reads, s->shapes[i]->reads);
 	}
 	buf_init(&bounds);
 	for (i = 0; i < s->n_histogram_bounds_ms; i++)

@@ -1,4 +1,5 @@
 /* detect.c — one detection pass: read shapes, plan samples and events, run the detector table, merge findings. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +66,15 @@ detect_config_set(DetectConfig *cfg, const char *key, const char *value)
 	char	   *end;
 	double		d = strtod(value, &end);
 
-	if (*value == '\0' || *end != '\0' || d < 0)
+	if (*value == '\0' || *end != '\0' || !(d >= 0))	/* NaN too */
 		return false;
-#define SET(name, field) if (strcmp(key, name) == 0) { cfg->field = d; return true; }
+	/* a value the field cannot hold is refused (converting it would be undefined) */
+#define SET(name, field) if (strcmp(key, name) == 0) { \
+		if (d > (sizeof(cfg->field) == sizeof(int) ? (double) INT_MAX : 9.2e18)) \
+			return false; \
+		cfg->field = d; \
+		return true; \
+	}
 	SET("nplus1_min_repeats", nplus1_min_repeats);
 	SET("request_idle_gap_ms", request_idle_gap_ms);
 	SET("index_min_table_rows", index_min_table_rows);
@@ -369,7 +376,8 @@ load_events(DetectInput *in, DetectState *st)
 		st->events_lost += num(r, 0, 0) - st->after_seq - 1;
 
 	all = xmalloc(sizeof(DetEvent) * (st->ncarry + n + 1));
-	memcpy(all, st->carry, sizeof(DetEvent) * st->ncarry);
+	if (st->ncarry > 0)
+		memcpy(all, st->carry, sizeof(DetEvent) * st->ncarry);
 	in->nevents = st->ncarry;
 	for (i = 0; i < n; i++)
 	{
