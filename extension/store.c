@@ -78,8 +78,9 @@ tag_area_size(void)
 	return mul_size(pgi_max_tagsets, sizeof(PgiTagEntry));
 }
 
-Size
-pgi_shmem_size(void)
+/* The fixed arrays: PgiShared, entries, texts, tag sets, free-slot stacks. */
+static Size
+arrays_size(void)
 {
 	Size		size = MAXALIGN(sizeof(PgiShared));
 
@@ -88,6 +89,15 @@ pgi_shmem_size(void)
 	size = add_size(size, MAXALIGN(tag_area_size()));
 	size = add_size(size, MAXALIGN(mul_size(pgi_max_shapes + 1, sizeof(int32))));
 	size = add_size(size, MAXALIGN(mul_size(pgi_max_tagsets + 1, sizeof(int32))));
+	return size;
+}
+
+/* Everything the store needs: the arrays plus the two key -> slot hash tables. */
+Size
+pgi_shmem_size(void)
+{
+	Size		size = arrays_size();
+
 	size = add_size(size, hash_estimate_size(pgi_max_shapes, sizeof(PgiShapeLookup)));
 	size = add_size(size, hash_estimate_size(pgi_max_tagsets, sizeof(PgiTagLookup)));
 	return size;
@@ -122,10 +132,7 @@ pgi_shmem_init(void)
 	pgi_shared = NULL;
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 
-	pgi_shared = ShmemInitStruct("pg_insights", pgi_shmem_size() -
-								 hash_estimate_size(pgi_max_shapes, sizeof(PgiShapeLookup)) -
-								 hash_estimate_size(pgi_max_tagsets, sizeof(PgiTagLookup)),
-								 &found);
+	pgi_shared = ShmemInitStruct("pg_insights", arrays_size(), &found);
 	p = (char *) pgi_shared + MAXALIGN(sizeof(PgiShared));
 	pgi_shapes = (PgiShapeEntry *) p;
 	p += MAXALIGN(shape_area_size());
