@@ -233,6 +233,9 @@ pgi_ctl start >/dev/null 2>&1
 run_sql_n 4 "SELECT a FROM probe_t WHERE a < 9"
 wait_for 20 grep -q 'system identifier changed' "$OUT/c1.log"
 wait_snaps r1 3
+# the new server's totals arrive with its first snapshot; under load that can lag the log line
+f_calls_are() { [[ "$(pbsum r1 shapes text 'WHERE a < $1' calls "$SYSID_F")" == "$1" ]]; }
+wait_for 20 f_calls_are 9
 check "failover: system identifiers differ ($SYSID_M, $SYSID_F)" test "$SYSID_M" != "$SYSID_F"
 check "failover: the new system identifier is noticed and logged" \
 	grep -q "system identifier changed from $SYSID_M to $SYSID_F" "$OUT/c1.log"
