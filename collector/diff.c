@@ -146,41 +146,45 @@ reading_carry_over(Reading *cur, const Reading *prev, bool shapes, bool attrs)
 }
 
 void
-reading_merge_attrs(Reading *r)
+delta_merge_attr_twins(DeltaSet *ds)
 {
-	HashMap    *idx = hm_create(sizeof(AttrKey), (size_t) r->nattrs);
+	HashMap    *idx = hm_create(sizeof(AttrKey), (size_t) ds->nattrs);
 	int			i,
 				n = 0;
 
-	for (i = 0; i < r->nattrs; i++)
+	for (i = 0; i < ds->nattrs; i++)
 	{
-		AttrRow    *a = &r->attrs[i];
+		AttrDeltaRow *a = &ds->attrs[i];
+		AttrKey		k = a->row.key;
 		bool		found;
-		size_t	   *slot = hm_slot(idx, &a->key, &found);
+		size_t	   *slot;
 
+		k.toplevel = 0;
+		slot = hm_slot(idx, &k, &found);
 		if (!found)
 		{
 			*slot = (size_t) n;
 			if (n != i)
-				r->attrs[n] = *a;
+				ds->attrs[n] = *a;
+			ds->attrs[n].row.key.toplevel = 0;
 			n++;
 		}
 		else
 		{
-			AttrRow    *m = &r->attrs[*slot];
+			AttrDeltaRow *m = &ds->attrs[*slot];
 
-			m->calls += a->calls;
-			m->total_time += a->total_time;
-			m->rows += a->rows;
-			m->reads += a->reads;
-			/* a recreated part always moves the newest first_seen */
-			if (a->first_seen_us > m->first_seen_us)
-				m->first_seen_us = a->first_seen_us;
-			if (a->last_seen_us > m->last_seen_us)
-				m->last_seen_us = a->last_seen_us;
+			m->row.calls += a->row.calls;
+			m->row.total_time += a->row.total_time;
+			m->row.rows += a->row.rows;
+			m->row.reads += a->row.reads;
+			m->recreated = m->recreated || a->recreated;
+			if (a->row.first_seen_us > m->row.first_seen_us)
+				m->row.first_seen_us = a->row.first_seen_us;
+			if (a->row.last_seen_us > m->row.last_seen_us)
+				m->row.last_seen_us = a->row.last_seen_us;
 		}
 	}
-	r->nattrs = n;
+	ds->nattrs = n;
 	hm_free(idx);
 }
 
@@ -291,6 +295,7 @@ diff_attrs(const Reading *prev, const Reading *cur, const DiffOptions *opt, bool
 		ds->attrs[ds->nattrs++] = d;
 	}
 	hm_free(pidx);
+	delta_merge_attr_twins(ds);
 }
 
 /* remove the collector's own calls from its shapes' deltas (toplevel rows) */

@@ -34,7 +34,10 @@ extern void reading_carry_over(Reading *cur, const Reading *prev, bool shapes, b
 extern void shape_row_own_strings(Arena *a, ShapeRow *r, bool with_text);
 extern void attr_row_own_strings(Arena *a, AttrRow *r);
 
-/* Merge attribution rows with equal keys (one per toplevel value) into one. */
-extern void reading_merge_attrs(Reading *r);
+/*
+ * Merge the deltas of top-level and nested twins (same shape, tag set, user,
+ * database) into one row with toplevel = 0: the snapshot has no toplevel.
+ */
+extern void delta_merge_attr_twins(DeltaSet *ds);
 
 #endif

@@ -66,7 +66,7 @@ MARK "SELECT shape_id, userid, dbid, tagset_id,"
 " (SELECT array_agg(value ORDER BY key) FROM jsonb_each_text(tags)),"
 " prisma_model, prisma_action, prisma_shape::text, route, controller, action, framework,"
 " application, db_driver, calls, total_time, rows, reads,"
-" " EPOCH_US("first_seen") ", " EPOCH_US("last_seen")
+" " EPOCH_US("first_seen") ", " EPOCH_US("last_seen") ", toplevel"
 " FROM (SELECT *, max(last_seen) OVER (PARTITION BY shape_id, userid, tagset_id) AS key_last_seen"
 " FROM insights.attribution_raw() WHERE dbid = %u) a WHERE true%s" TAG;
 
@@ -475,9 +475,9 @@ parse_attrs(Reading *r, PGresult *res)
 		a->reads = ival(res, i, 18);
 		a->first_seen_us = ival(res, i, 19);
 		a->last_seen_us = ival(res, i, 20);
+		a->key.toplevel = PQgetvalue(res, i, 21)[0] == 't';
 	}
 	r->nattrs = n;
-	reading_merge_attrs(r);
 }
 
 /* Fetch the texts of shapes the cache does not know; all of them when most are new. */

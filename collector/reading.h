@@ -19,13 +19,19 @@ typedef struct ShapeKey
 	int32_t		pad;
 } ShapeKey;
 
-/* Key of an attribution entry (attribution_raw has no toplevel column). */
+/*
+ * Key of an attribution entry.  Top-level and nested twins are diffed
+ * apart (one can be evicted while the other lives on) and their deltas
+ * merged afterwards: the snapshot has one row per (shape, tag set).
+ */
 typedef struct AttrKey
 {
 	int64_t		shape_id;
 	int64_t		tagset_id;
 	uint32_t	userid;
 	uint32_t	dbid;
+	int32_t		toplevel;
+	int32_t		pad;			/* zero: keys are hashed as bytes */
 } AttrKey;
 
 /* Integer counters of a shape, cumulative in a reading, deltas in a DeltaSet. */

@@ -39,6 +39,7 @@ typedef struct DashOptions
 	size_t		max_inflated;		/* bytes after inflate */
 	int			max_connections;
 	int			conn_timeout_s;
+	int			request_timeout_s;	/* 0: no deadline */
 	int			threads;
 	bool		verbose;
 } DashOptions;
@@ -128,17 +129,23 @@ typedef struct ApiRequest
 /* fills out (JSON) and returns the HTTP status */
 extern int	api_handle(RepoPool *pool, const ApiRequest *req, Buf *out);
 
-/* ---- keys (routes.c) ---- */
+/* ---- ingest keys (keys.c): only their SHA-256 digests are kept ---- */
+#define DASH_KEY_DIGEST_LEN 32
+
 typedef struct KeySet
 {
 	int			n;
-	char	   *keys[DASH_MAX_KEYS];
-	size_t		lens[DASH_MAX_KEYS];
+	unsigned char digest[DASH_MAX_KEYS][DASH_KEY_DIGEST_LEN];
 } KeySet;
 
+extern bool key_digest(const char *key, size_t len, unsigned char out[DASH_KEY_DIGEST_LEN]);
+extern void key_digest_hex(const unsigned char digest[DASH_KEY_DIGEST_LEN], char out[2 * DASH_KEY_DIGEST_LEN + 1]);
+/* lines of text: a key, or "sha256:" and its digest in hex; '#' comments; text is overwritten */
+extern bool keys_parse(KeySet *ks, char *text, const char *path);
 extern bool keys_load(KeySet *ks, const char *path);
-extern void keys_free(KeySet *ks);
+extern bool keys_add(KeySet *ks, const char *key, size_t len);
 extern bool keys_match(const KeySet *ks, const char *token, size_t len);
+extern void keys_compare(const KeySet *old, const KeySet *new, int *added, int *revoked);
 
 /* ---- the server (routes.c) ---- */
 typedef struct Dashboard
@@ -146,6 +153,7 @@ typedef struct Dashboard
 	DashOptions *opt;
 	RepoPool	pool;
 	KeySet		keys;
+	pthread_rwlock_t keys_lock;		/* SIGHUP replaces keys while requests read them */
 	char	   *ui_token;			/* token mode */
 	char	   *ui_basic_user;		/* basic mode */
 	char	   *ui_basic_pass;
@@ -155,5 +163,7 @@ typedef struct Dashboard
 
 extern bool server_start(Dashboard *d);
 extern void server_stop(Dashboard *d);
+/* shut down connections whose request is past --request-timeout; called about once a second */
+extern void server_cut_slow(Dashboard *d);
 
 #endif

@@ -21,7 +21,7 @@ typedef struct OptionDef
 static const OptionDef option_defs[] = {
 	{"listen", "HOST:PORT", "127.0.0.1:8470", "address of the HTTP server ([::1]:8470 for IPv6)"},
 	{"repo-dsn", "DSN", "dbname=pg_insights_repo", "libpq connection string of the repository database"},
-	{"api-key-file", "FILE", "(none: ingest refused)", "ingest keys, one per line; collectors send one as a bearer token"},
+	{"api-key-file", "FILE", "(none: ingest refused)", "ingest keys, one per line (a key, or sha256:HEX of one); collectors send one as a bearer token; SIGHUP reloads it"},
 	{"ui-auth", "MODE", "(off; required off loopback)", "token:SECRET or basic:USER:PASSWORD; SECRET/USER:PASSWORD may be @FILE"},
 	{"tls-cert", "FILE", "(none)", "PEM certificate: serve HTTPS (with --tls-key)"},
 	{"tls-key", "FILE", "(none)", "PEM private key of --tls-cert"},
@@ -34,9 +34,11 @@ static const OptionDef option_defs[] = {
 	{"max-inflated", "SIZE", "64M", "largest snapshot after Content-Encoding: deflate is undone"},
 	{"max-connections", "N", "1024", "concurrent HTTP connections (idle ones cost no thread; the open-file limit is raised to fit)"},
 	{"timeout", "DURATION", "30s", "idle timeout of an HTTP connection"},
+	{"request-timeout", "DURATION", "60s", "a request must be received and answered within this long of its connection opening or its previous answer (slow clients are cut); 0 = off"},
 	{"threads", "N", "4", "HTTP worker threads (one repository connection each)"},
 	{"config", "FILE", "(none)", "key = value lines with the long option names; the command line wins"},
 	{"verbose", NULL, "off", "log every stored snapshot"},
+	{"hash-key", NULL, NULL, "read a key on standard input, print the sha256:HEX line for --api-key-file and exit"},
 	{"help", NULL, NULL, "show this help and exit"},
 	{"version", NULL, NULL, "show the version and exit"},
 };
@@ -80,6 +82,7 @@ set_defaults(DashOptions *o)
 	o->max_inflated = 64 * 1024 * 1024;
 	o->max_connections = 1024;
 	o->conn_timeout_s = 30;
+	o->request_timeout_s = 60;
 	o->threads = 4;
 }
 
@@ -194,6 +197,14 @@ set_option(DashOptions *o, const char *name, const char *v)
 		if (ok)
 			o->conn_timeout_s = (int) s;
 	}
+	else if (strcmp(name, "request-timeout") == 0)
+	{
+		int64_t		s;
+
+		ok = parse_duration(v, &s) && s >= 0 && s <= 86400;
+		if (ok)
+			o->request_timeout_s = (int) s;
+	}
 	else if (strcmp(name, "threads") == 0)
 		ok = parse_int(v, 1, 256, &o->threads);
 	else if (strcmp(name, "verbose") == 0)
@@ -271,6 +282,36 @@ find_option(const char *name, size_t len)
 	return NULL;
 }
 
+/*
+ * --hash-key: the first line of standard input -> "sha256:HEX", so that the
+ * key file on the dashboard's host need not hold the keys themselves.
+ */
+static int
+hash_key_from_stdin(void)
+{
+	char		line[4096];
+	unsigned char digest[DASH_KEY_DIGEST_LEN];
+	char		hex[2 * DASH_KEY_DIGEST_LEN + 1];
+	size_t		n;
+
+	if (fgets(line, sizeof(line), stdin) == NULL)
+	{
+		fprintf(stderr, "pg_insights_dashboard: --hash-key: no key on standard input\n");
+		return EXIT_USAGE;
+	}
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0 || !key_digest(line, n, digest))
+	{
+		fprintf(stderr, "pg_insights_dashboard: --hash-key: an empty line, or the key cannot be hashed\n");
+		return EXIT_USAGE;
+	}
+	memset(line, 0, sizeof(line));
+	key_digest_hex(digest, hex);
+	printf("sha256:%s\n", hex);
+	return EXIT_OK;
+}
+
 /* returns -1 to go on, else the exit code */
 static int
 parse_args(DashOptions *o, int argc, char **argv)
@@ -325,6 +366,8 @@ parse_args(DashOptions *o, int argc, char **argv)
 				usage(stdout);
 				return EXIT_OK;
 			}
+			if (strcmp(def->name, "hash-key") == 0)
+				return hash_key_from_stdin();
 			if (strcmp(def->name, "version") == 0)
 			{
 				printf("pg_insights_dashboard %s\n", DASH_VERSION);
@@ -439,6 +482,33 @@ find_web_dir(DashOptions *o)
 	return false;
 }
 
+/* SIGHUP: read --api-key-file again; a bad file keeps the keys in use */
+static void
+reload_keys(Dashboard *d)
+{
+	KeySet		fresh;
+	int			added,
+				revoked;
+
+	if (d->opt->api_key_file == NULL)
+	{
+		log_info("SIGHUP: no --api-key-file to reload (other options need a restart)");
+		return;
+	}
+	if (!keys_load(&fresh, d->opt->api_key_file))
+	{
+		log_error("SIGHUP: --api-key-file not reloaded, the %d key(s) loaded before stay in use", d->keys.n);
+		return;
+	}
+	keys_compare(&d->keys, &fresh, &added, &revoked);
+	pthread_rwlock_wrlock(&d->keys_lock);
+	d->keys = fresh;
+	pthread_rwlock_unlock(&d->keys_lock);
+	memset(&fresh, 0, sizeof(fresh));
+	log_info("SIGHUP: --api-key-file reloaded: %d key(s), %d added, %d revoked "
+			 "(other options need a restart)", d->keys.n, added, revoked);
+}
+
 static void
 maintain(Dashboard *d)
 {
@@ -464,6 +534,7 @@ main(int argc, char **argv)
 	set_defaults(&opt);
 	memset(&d, 0, sizeof(d));
 	d.opt = &opt;
+	pthread_rwlock_init(&d.keys_lock, NULL);
 	rc = parse_args(&opt, argc, argv);
 	if (rc >= 0)
 	{
@@ -545,9 +616,13 @@ main(int argc, char **argv)
 			maintain(&d);
 			next_maintenance = time(NULL) + opt.maintenance_every_s;
 		}
+		/* wake at least every second to cut requests past --request-timeout */
+		server_cut_slow(&d);
 		ts.tv_sec = next_maintenance - time(NULL);
 		if (ts.tv_sec < 0)
 			ts.tv_sec = 0;
+		if (ts.tv_sec > 1)
+			ts.tv_sec = 1;
 		ts.tv_nsec = 0;
 		sig = sigtimedwait(&sigs, NULL, &ts);
 		if (sig == SIGINT || sig == SIGTERM)
@@ -556,7 +631,7 @@ main(int argc, char **argv)
 			break;
 		}
 		if (sig == SIGHUP)
-			log_info("SIGHUP ignored: restart the dashboard to change its options");
+			reload_keys(&d);
 	}
 	server_stop(&d);
 
@@ -565,7 +640,8 @@ out_pool:
 	if (d.pool.conns)
 		repo_pool_close(&d.pool);
 out:
-	keys_free(&d.keys);
+	memset(&d.keys, 0, sizeof(d.keys));
+	pthread_rwlock_destroy(&d.keys_lock);
 	free(d.ui_token);
 	free(d.ui_basic_user);
 	free(d.ui_basic_pass);

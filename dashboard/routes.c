@@ -37,12 +37,34 @@ static Asset assets_template[] = {
 };
 #define N_ASSETS (sizeof(assets_template) / sizeof(assets_template[0]))
 
+/*
+ * One open connection, for --request-timeout.  libmicrohttpd only has an
+ * idle timeout: a client sending a byte now and then keeps a connection
+ * forever.  The clock starts when the connection opens and again when a
+ * request is answered; server_cut_slow() shuts down the socket of a
+ * connection past the deadline, and libmicrohttpd then closes it as it
+ * would a dropped client.  The watch is unlinked (under the lock) when
+ * libmicrohttpd reports the connection closed, which it does before it
+ * closes the descriptor, so a shut-down descriptor is never a reused one.
+ */
+typedef struct ConnWatch
+{
+	int			fd;
+	struct timespec since;
+	bool		cut;
+	struct ConnWatch *prev;
+	struct ConnWatch *next;
+} ConnWatch;
+
 /* per-server state that the handlers reach through the daemon's closure */
 typedef struct Server
 {
 	Dashboard  *d;
 	Asset		assets[N_ASSETS];
 	bool		tls;
+	pthread_mutex_t watch_lock;
+	ConnWatch  *watches;
+	uint64_t	cut_total;
 } Server;
 
 /* per-request state (POST bodies) */
@@ -52,75 +74,8 @@ typedef struct Request
 	bool		too_big;
 } Request;
 
-/* ---- keys ---- */
-
-bool
-keys_load(KeySet *ks, const char *path)
-{
-	char	   *text = read_file(path, 64 * 1024, NULL);
-	char	   *line,
-			   *save = NULL;
-
-	memset(ks, 0, sizeof(*ks));
-	if (text == NULL)
-	{
-		log_error("--api-key-file %s: %s", path, strerror(errno));
-		return false;
-	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-	{
-		size_t		n;
-
-		while (*line == ' ' || *line == '\t')
-			line++;
-		n = strlen(line);
-		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-			line[--n] = '\0';
-		if (n == 0 || line[0] == '#')
-			continue;
-		if (ks->n == DASH_MAX_KEYS)
-		{
-			log_error("--api-key-file %s: more than %d keys", path, DASH_MAX_KEYS);
-			free(text);
-			keys_free(ks);
-			return false;
-		}
-		if (n < 16)
-			log_warn("--api-key-file %s: key %d is shorter than 16 characters", path, ks->n + 1);
-		ks->keys[ks->n] = xstrdup(line);
-		ks->lens[ks->n] = n;
-		ks->n++;
-	}
-	free(text);
-	if (ks->n == 0)
-	{
-		log_error("--api-key-file %s: no key in the file", path);
-		return false;
-	}
-	return true;
-}
-
-void
-keys_free(KeySet *ks)
-{
-	int			i;
-
-	for (i = 0; i < ks->n; i++)
-		free(ks->keys[i]);
-	ks->n = 0;
-}
-
-/* every key is compared, each in constant time: the time tells nothing about a match */
-bool
-keys_match(const KeySet *ks, const char *token, size_t len)
-{
-	bool		found = false;
-	int			i;
-
-	for (i = 0; i < ks->n; i++)
-		found |= ct_equal(ks->keys[i], ks->lens[i], token, len);
-	return found;
-}
+/* the state of a GET or HEAD between its two calls: nothing to keep */
+static Request answer_next_call;
 
 /* ---- responses ---- */
 
@@ -349,9 +304,16 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 			const char *token = bearer_token(conn);
 			const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-			if (d->keys.n == 0)
+			bool		nokeys,
+						match;
+
+			pthread_rwlock_rdlock(&d->keys_lock);
+			nokeys = d->keys.n == 0;
+			match = token != NULL && keys_match(&d->keys, token, strlen(token));
+			pthread_rwlock_unlock(&d->keys_lock);
+			if (nokeys)
 				return send_error(conn, 403, "ingest disabled: the dashboard runs without --api-key-file");
-			if (token == NULL || !keys_match(&d->keys, token, strlen(token)))
+			if (!match)
 			{
 				log_warn("ingest: request with a missing or wrong API key refused");
 				return send_error(conn, 401, "missing or wrong API key");
@@ -375,6 +337,17 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		return handle_ingest(s, conn, r);
 	}
 
+	/*
+	 * Answer in the next call, once the request is read: libmicrohttpd
+	 * closes the connection after a response queued while the headers are
+	 * processed, and keep-alive matters (the page makes many requests; a
+	 * TLS handshake each would be costly).
+	 */
+	if (r == NULL)
+	{
+		*con_cls = &answer_next_call;
+		return MHD_YES;
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return send_error(conn, 405, "read-only: only GET and HEAD");
 	if (*upload_data_size > 0)
@@ -390,19 +363,98 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 }
 
 static void
+connection_event(void *cls, struct MHD_Connection *conn, void **socket_context,
+				 enum MHD_ConnectionNotificationCode toe)
+{
+	Server	   *s = cls;
+	ConnWatch  *w = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	{
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (ci == NULL)
+			return;
+		w = xcalloc(1, sizeof(ConnWatch));
+		w->fd = ci->connect_fd;
+		clock_gettime(CLOCK_MONOTONIC, &w->since);
+		pthread_mutex_lock(&s->watch_lock);
+		w->next = s->watches;
+		if (s->watches)
+			s->watches->prev = w;
+		s->watches = w;
+		pthread_mutex_unlock(&s->watch_lock);
+		*socket_context = w;
+	}
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && w != NULL)
+	{
+		pthread_mutex_lock(&s->watch_lock);
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			s->watches = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		pthread_mutex_unlock(&s->watch_lock);
+		free(w);
+		*socket_context = NULL;
+	}
+}
+
+void
+server_cut_slow(Dashboard *d)
+{
+	Server	   *s = d->http;
+	struct timespec now;
+	ConnWatch  *w;
+	int			cut = 0;
+
+	if (s == NULL || d->opt->request_timeout_s <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&s->watch_lock);
+	for (w = s->watches; w; w = w->next)
+	{
+		int64_t		ms = (int64_t) (now.tv_sec - w->since.tv_sec) * 1000 +
+			(now.tv_nsec - w->since.tv_nsec) / 1000000;
+
+		if (!w->cut && ms >= (int64_t) d->opt->request_timeout_s * 1000)
+		{
+			(void) shutdown(w->fd, SHUT_RDWR);
+			w->cut = true;
+			cut++;
+		}
+	}
+	s->cut_total += (uint64_t) cut;
+	pthread_mutex_unlock(&s->watch_lock);
+	if (cut > 0)
+		log_warn("cut %d connection(s) that did not finish a request within --request-timeout (%d s); "
+				 "%llu so far", cut, d->opt->request_timeout_s, (unsigned long long) s->cut_total);
+}
+
+static void
 request_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	Server	   *s = cls;
 	Request    *r = *con_cls;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
-	(void) cls;
-	(void) conn;
 	(void) toe;
-	if (r)
+	/* answered: the next request on this connection gets a fresh deadline */
+	if (ci != NULL && ci->socket_context != NULL)
+	{
+		ConnWatch  *w = ci->socket_context;
+
+		pthread_mutex_lock(&s->watch_lock);
+		clock_gettime(CLOCK_MONOTONIC, &w->since);
+		pthread_mutex_unlock(&s->watch_lock);
+	}
+	if (r && r != &answer_next_call)
 	{
 		buf_free(&r->body);
 		free(r);
-		*con_cls = NULL;
 	}
+	*con_cls = NULL;
 }
 
 static void
@@ -460,6 +512,7 @@ server_start(Dashboard *d)
 	int			rc;
 
 	s->d = d;
+	pthread_mutex_init(&s->watch_lock, NULL);
 	if (!load_assets(s, o->web_dir))
 		goto fail;
 
@@ -522,6 +575,7 @@ server_start(Dashboard *d)
 								 MHD_OPTION_CONNECTION_LIMIT, (unsigned) o->max_connections,
 								 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) o->conn_timeout_s,
 								 MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+								 MHD_OPTION_NOTIFY_CONNECTION, connection_event, s,
 								 s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 								 MHD_OPTION_HTTPS_MEM_KEY, key,
 								 MHD_OPTION_END);
@@ -560,6 +614,7 @@ server_stop(Dashboard *d)
 	if (s)
 	{
 		free_assets(s);
+		pthread_mutex_destroy(&s->watch_lock);
 		free(s);
 	}
 	d->http = NULL;

@@ -15,6 +15,7 @@ PACKAGES=(
 	protobuf-c-compiler
 	libcurl4-openssl-dev
 	libmicrohttpd-dev
+	libgnutls28-dev             # SHA-256 of the dashboard's API keys
 	zlib1g-dev
 	clang
 	valgrind

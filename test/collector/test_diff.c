@@ -229,18 +229,58 @@ test_attribution(void)
 	reading_free(b);
 }
 
+/*
+ * Top-level and nested twins of one (shape, tag set) are diffed apart and
+ * their deltas merged: one row, and a twin evicted alone is not mistaken
+ * for a reset of the pair.
+ */
 static void
-test_merge(void)
+test_twins(void)
 {
-	Reading    *r = mk_reading(1000, 1, 0, 3);
+	Reading    *a = mk_reading(1000, 1, 1, 4);
+	Reading    *b = mk_reading(2000, 1, 1, 4);
+	Reading    *c = mk_reading(3000, 1, 1, 4);
+	Reading    *e = mk_reading(4000, 1, 1, 4);
+	DeltaSet   *d;
 
-	add_attr(r, 1, 7, "web", 4, 100);
-	add_attr(r, 1, 7, "web", 6, 300);	/* toplevel = false twin */
-	add_attr(r, 1, 8, "web", 1, 100);
-	reading_merge_attrs(r);
-	CHECK("merge: twins merged", r->nattrs == 2 && r->attrs[0].calls == 10);
-	CHECK("merge: newest first_seen kept", r->attrs[0].first_seen_us == 300);
-	reading_free(r);
+	add_shape(a, 1, 1, 100, 1.0, 100);
+	add_attr(a, 1, 7, "web", 50, 100)->key.toplevel = 1;
+	add_attr(a, 1, 7, "web", 50, 100);	/* nested twin */
+	add_attr(a, 1, 8, "web", 5, 100)->key.toplevel = 1;
+
+	add_shape(b, 1, 1, 113, 1.0, 100);
+	add_attr(b, 1, 7, "web", 55, 100)->key.toplevel = 1;
+	add_attr(b, 1, 7, "web", 58, 100)->last_seen_us = 1900;
+	add_attr(b, 1, 8, "web", 5, 100)->key.toplevel = 1;
+	d = diff_readings(a, b, &opts);
+	CHECK("twins: one row for the pair", d->nattrs == 1);
+	CHECK("twins: deltas summed (5 + 8)", d->nattrs == 1 && d->attrs[0].row.calls == 13 &&
+		  d->attrs[0].row.rows == 13 && d->attrs[0].row.key.toplevel == 0);
+	CHECK("twins: not recreated", d->nattrs == 1 && !d->attrs[0].recreated);
+	CHECK("twins: newest last_seen kept", d->nattrs == 1 && d->attrs[0].row.last_seen_us == 1900);
+	delta_free(d);
+
+	/* the nested twin is evicted, the top-level one goes on: delta 60 - 55, not 60 */
+	add_shape(c, 1, 1, 118, 1.0, 100);
+	add_attr(c, 1, 7, "web", 60, 100)->key.toplevel = 1;
+	d = diff_readings(b, c, &opts);
+	CHECK("twins: one twin evicted -> the other's delta only",
+		  d->nattrs == 1 && d->attrs[0].row.calls == 5 && !d->attrs[0].recreated);
+	delta_free(d);
+
+	/* ... and comes back: counted from zero, the pair marked recreated */
+	add_shape(e, 1, 1, 121, 1.0, 100);
+	add_attr(e, 1, 7, "web", 61, 100)->key.toplevel = 1;
+	add_attr(e, 1, 7, "web", 2, 2500);
+	d = diff_readings(c, e, &opts);
+	CHECK("twins: a twin recreated -> 1 + 2, recreated, its first_seen",
+		  d->nattrs == 1 && d->attrs[0].row.calls == 3 && d->attrs[0].recreated &&
+		  d->attrs[0].row.first_seen_us == 2500);
+	delta_free(d);
+	reading_free(e);
+	reading_free(a);
+	reading_free(b);
+	reading_free(c);
 }
 
 /*
@@ -397,7 +437,7 @@ main(void)
 	test_resets();
 	test_restart();
 	test_attribution();
-	test_merge();
+	test_twins();
 	test_carry_over();
 	test_exact_sums();
 	test_random_history();

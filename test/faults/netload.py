@@ -7,6 +7,10 @@
   netload.py slow HOST PORT LIMIT        two slow clients at once: headers never finished, and a body
                                          sent one byte per 4 s; prints "slow headers closed after X s" /
                                          "slow body closed after X s", or "... still open after LIMIT s"
+  netload.py trickle HOST PORT LIMIT     clients that never go idle: headers and a body sent one byte
+                                         per second, and a keep-alive client asking once a second;
+                                         prints "trickle headers closed after X s" (or "still open"),
+                                         "trickle body ...", and "keepalive answered A of N"
 """
 import os
 import select
@@ -101,6 +105,75 @@ def slow(host, port, limit):
         s.close()
 
 
+def trickle(host, port, limit):
+    limit = min(limit, 60)
+    hdr = socket.create_connection((host, port), timeout=5)
+    hdr.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trickle: ")
+    body = socket.create_connection((host, port), timeout=5)
+    key = os.environ.get("NETLOAD_KEY", "")
+    body.sendall(b"POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
+                 b"Authorization: Bearer " + key.encode() + b"\r\nContent-Length: 1000\r\n\r\n")
+    keep = socket.create_connection((host, port), timeout=5)
+    start = time.monotonic()
+    pending = {hdr: "headers", body: "body"}
+    for s in pending:
+        s.setblocking(False)
+    asked = answered = 0
+    next_tick = start
+    while time.monotonic() - start < limit:
+        r, _, _ = select.select(list(pending), [], [], 0.1)
+        for s in r:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b""
+            if data == b"" or data.startswith(b"HTTP/1.1 4"):
+                print("trickle %s closed after %.1f s%s" % (pending[s], time.monotonic() - start,
+                                                            " (answered %r)" % data[:12] if data else ""),
+                      flush=True)
+                s.close()
+                del pending[s]
+        if time.monotonic() >= next_tick:
+            next_tick += 1.0
+            for s in pending:
+                try:
+                    s.send(b"x")
+                except OSError:
+                    pass
+            # one whole request on the keep-alive connection, its answer read in full
+            if keep is not None:
+                asked += 1
+                try:
+                    keep.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    got = b""
+                    while b"\r\n\r\n" not in got:
+                        chunk = keep.recv(4096)
+                        if not chunk:
+                            raise OSError("closed")
+                        got += chunk
+                    head, rest = got.split(b"\r\n\r\n", 1)
+                    length = 0
+                    for line in head.split(b"\r\n"):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":", 1)[1])
+                    while len(rest) < length:
+                        chunk = keep.recv(4096)
+                        if not chunk:
+                            raise OSError("closed")
+                        rest += chunk
+                    if head.startswith(b"HTTP/1.1 200"):
+                        answered += 1
+                except OSError:
+                    keep.close()
+                    keep = None
+    for s, what in pending.items():
+        print("trickle %s still open after %d s" % (what, limit))
+        s.close()
+    if keep is not None:
+        keep.close()
+    print("keepalive answered %d of %d" % (answered, asked))
+
+
 def main():
     if len(sys.argv) < 5:
         sys.exit(__doc__)
@@ -110,6 +183,8 @@ def main():
         flood(host, port, int(sys.argv[4]), float(sys.argv[5]) if len(sys.argv) > 5 else 10)
     elif mode == "slow":
         slow(host, port, float(sys.argv[4]))
+    elif mode == "trickle":
+        trickle(host, port, float(sys.argv[4]))
     else:
         sys.exit(__doc__)
 

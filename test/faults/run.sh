@@ -526,6 +526,32 @@ D5=$DASH_PID
 is "revoked key (removed from the file, dashboard restarted) -> 401" "$(post_key "$KEY2" keys-2b)" 401
 is "the other keys still work (key 1)" "$(post_key "$KEY1" keys-1b)" 200
 is "the other keys still work (key 3)" "$(post_key "$KEY3" keys-3b)" 200
+# keys changed without a restart: SIGHUP reloads the file; a bad file keeps the keys in use
+count_above() { (($(grep -c -- "$2" "$1") > $3)); } # count_above FILE PATTERN N
+hup_keys() { # hup_keys FILE PATTERN: install FILE as the key file, SIGHUP, wait for one more PATTERN in the log
+	local before
+	before=$(grep -c -- "$2" "$OUT/d5.log")
+	cp "$1" "$OUT/keys-revoked"
+	kill -HUP "$D5"
+	wait_for 10 count_above "$OUT/d5.log" "$2" "$before"
+}
+KEY2_DIGEST="sha256:$(printf '%s' "$KEY2" | sha256sum | cut -d' ' -f1)"
+is "--hash-key prints the key's sha256 line (as sha256sum computes it)" \
+	"$(printf '%s\n' "$KEY2" | "$DASHBOARD" --hash-key)" "$KEY2_DIGEST"
+printf '# collector eu (hashed)\n%s\n%s\n' "$KEY2_DIGEST" "$KEY3" >"$OUT/keys-hup1"
+printf 'sha256:zz\n' >"$OUT/keys-hup2"
+printf '%s\n%s\n' "$KEY1" "$KEY3" >"$OUT/keys-hup3"
+check "SIGHUP with a new key file (key 2 as sha256:HEX, key 3): reloaded" hup_keys "$OUT/keys-hup1" 'api-key-file reloaded'
+check "... the log counts 1 added, 1 revoked" grep -q 'reloaded: 2 key(s), 1 added, 1 revoked' "$OUT/d5.log"
+is "SIGHUP: key 1 revoked without a restart -> 401" "$(post_key "$KEY1" keys-1h)" 401
+is "SIGHUP: key 2, given as sha256:HEX in the file, accepted" "$(post_key "$KEY2" keys-2h)" 200
+is "SIGHUP: key 3 kept" "$(post_key "$KEY3" keys-3h)" 200
+check "SIGHUP with a broken key file: refused, logged" hup_keys "$OUT/keys-hup2" 'not reloaded'
+check "... the log says which line is wrong and how to make one" grep -q 'line 1 starts with "sha256:" but is not 64 hex digits.*--hash-key' "$OUT/d5.log"
+is "... the keys in use stay (key 2 accepted)" "$(post_key "$KEY2" keys-2i)" 200
+check "... and the dashboard is alive" alive "$D5"
+check "SIGHUP back to keys 1 and 3: reloaded" hup_keys "$OUT/keys-hup3" 'api-key-file reloaded'
+is "... key 2 refused again" "$(post_key "$KEY2" keys-2j)" 401
 "$COLLECTOR" --dbname "$DSN" --once --dashboard-url "$DURL" --api-key-file "$OUT/key2" --spool-dir "$OUT/spool8r" \
 	>"$OUT/c8-revoked.log" 2>&1
 check "a collector with the revoked key: exit 1, HTTP 401 logged" grep -q 'HTTP 401' "$OUT/c8-revoked.log"
@@ -581,6 +607,20 @@ if start_dashboard d8l "$LPORT" --api-key-file "$OUT/keys-all" --timeout 3s; the
 	check "slow client: headers never finished -> disconnected after the --timeout (3 s)" \
 		grep -Eq '^slow headers closed after ([3-9]|1[0-9])' "$OUT/slow.log"
 	check "slow client: a body sent one byte per 4 s (slower than the --timeout) is cut too" grep -Eq '^slow body closed after ([3-9]|1[0-9])' "$OUT/slow.log"
+	stop_pid "$DL"
+else
+	nok "dashboard for the limits starts"
+fi
+# clients that never go idle: only a total deadline per request stops them
+if start_dashboard d8t "$LPORT" --api-key-file "$OUT/keys-all" --timeout 3s --request-timeout 5s; then
+	DL=$DASH_PID
+	NETLOAD_KEY=$KEY1 python3 "$HELPER" trickle 127.0.0.1 "$LPORT" 20 >"$OUT/trickle.log" 2>&1
+	check "trickling headers (a byte a second, never idle 3 s): cut by --request-timeout (5 s), not before" \
+		grep -Eq '^trickle headers closed after (4\.[5-9]|[5-9]\.|1[0-9]\.)' "$OUT/trickle.log"
+	check "a body trickled a byte a second: cut too" grep -Eq '^trickle body closed after (4\.[5-9]|[5-9]\.|1[0-9]\.)' "$OUT/trickle.log"
+	check "a keep-alive client asking once a second for 20 s: every request answered (the deadline restarts per answer)" \
+		grep -Eq '^keepalive answered (19|2[0-9]) of \1$' "$OUT/trickle.log"
+	check "the cut connections are logged" grep -q 'did not finish a request within --request-timeout (5 s)' "$OUT/d8t.log"
 	check "after flood and slow clients: still serving" test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$LPORT/api/health")" = 200
 	check "after flood and slow clients: alive" alive "$DL"
 	stop_pid "$DL"

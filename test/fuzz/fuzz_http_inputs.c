@@ -285,6 +285,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	opts.max_inflated = 1024 * 1024;
 	dash.opt = &opts;
 	server.d = &dash;
+	pthread_rwlock_init(&dash.keys_lock, NULL);
 	memcpy(server.assets, assets_template, sizeof(assets_template));
 	for (i = 0; i < N_ASSETS; i++)
 	{
@@ -333,11 +334,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&dash.keys, 0, sizeof(dash.keys));
 	if (keys)
 	{
-		dash.keys.n = 2;
-		dash.keys.keys[0] = KEY1;
-		dash.keys.lens[0] = strlen(KEY1);
-		dash.keys.keys[1] = KEY2;
-		dash.keys.lens[1] = strlen(KEY2);
+		REQUIRE(keys_add(&dash.keys, KEY1, strlen(KEY1)));
+		REQUIRE(keys_add(&dash.keys, KEY2, strlen(KEY2)));
 	}
 	server.tls = (flags & 0x20) != 0;
 

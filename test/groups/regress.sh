@@ -79,6 +79,26 @@ if [[ -z "${PGI_REGRESS_TESTS:-}" || " $PGI_REGRESS_TESTS " == *" persistence "*
 	source "$PGI_ROOT/test/regress/persistence.sh"
 fi
 
+# PGXN's META.json: valid, and it names the version and script the control file installs
+meta_check() {
+	python3 - "$PGI_ROOT" <<'PY'
+import json, re, sys, os
+root = sys.argv[1]
+meta = json.load(open(os.path.join(root, "META.json")))
+control = open(os.path.join(root, "pg_insights.control")).read()
+default = re.search(r"default_version\s*=\s*'([^']+)'", control).group(1)
+ext = meta["provides"]["pg_insights"]
+assert meta["meta-spec"]["version"] == "1.0.0", "meta-spec"
+for k in ("name", "abstract", "maintainer", "license", "version", "provides"):
+    assert k in meta, k
+assert ext["file"] == "sql/pg_insights--%s.sql" % default, (ext["file"], default)
+assert os.path.exists(os.path.join(root, ext["file"])), ext["file"]
+assert ext["version"].startswith(default + "."), (ext["version"], default)
+assert re.fullmatch(r"\d+\.\d+\.\d+", meta["version"]), meta["version"]
+PY
+}
+if out_meta=$(meta_check 2>&1); then pgi_pass "META.json valid, its version and script match pg_insights.control"; else pgi_fail "META.json" "$out_meta"; fi
+
 for f in "$out"/*.diffs; do
 	[[ -f "$f" ]] || continue
 	echo "---- $f (first 120 lines)"
