@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/groups/sanitize.sh — the collector and the dashboard built with AddressSanitizer and
-# UndefinedBehaviorSanitizer run their own test suites (collector, dashboard, detection) once; any
+# UndefinedBehaviorSanitizer run their own test suites (collector, dashboard, detection, faults) once; any
 # sanitizer report fails the group.  (The extension's ASan/UBSan run is in the reliability group.)
 # The build happens in a private copy of the tree, so the normal binaries stay as they are.
 set -uo pipefail
@@ -30,7 +30,7 @@ else
 	echo "sanitize: $pass passed, $fail failed"; exit 1
 fi
 
-for suite in collector dashboard detection; do
+for suite in collector dashboard detection faults; do
 	# indented, so test/run counts only this group's own summary line
 	bash "$WORK/test/$suite/run.sh" >"$WORK/$suite.log" 2>&1
 	rc=$?
