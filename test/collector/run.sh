@@ -142,7 +142,7 @@ pbsum() { # pbsum DIR PREFIX MATCHFIELD NEEDLE SUMFIELD
 decodes_all() { "$PBDUMP" --flat $(stored "$1") >/dev/null; }
 field_of() { "$PBDUMP" --flat "$1" | sed -n "s/^$2=//p" | head -1; }
 no_negative() {
-	! flat_all "$1" | grep -Eq '\.(calls|rows|reads|total_time_ms|shared_blks_hit|shared_blks_read|wal_records)=-|\.histogram\.[0-9]+=-'
+	! flat_all "$1" | grep -E '\.(calls|rows|reads|total_time_ms|shared_blks_hit|shared_blks_read|wal_records)=-|\.histogram\.[0-9]+=-' >/dev/null
 }
 run_sql_n() { # run_sql_n N SQL: N executions in one session
 	local i

@@ -124,7 +124,7 @@ wait_snaps() { # wait_snaps DIR N: N more snapshots than now
 pbsum() { # pbsum DIR PREFIX MATCHFIELD NEEDLE SUMFIELD [SYSID]
 	local f
 	for f in $(stored "$1"); do
-		if [[ -n "${6:-}" ]] && ! "$PBDUMP" --flat "$f" | grep -qx "server.system_identifier=$6"; then continue; fi
+		if [[ -n "${6:-}" ]] && ! "$PBDUMP" --flat "$f" | grep -x "server.system_identifier=$6" >/dev/null; then continue; fi
 		"$PBDUMP" --flat "$f"
 	done | awk -v pre="$2" -v mf="$3" -v needle="$4" -v sf="$5" '
 		{
@@ -137,7 +137,7 @@ pbsum() { # pbsum DIR PREFIX MATCHFIELD NEEDLE SUMFIELD [SYSID]
 		END { print total + 0 }'
 }
 no_negative() {
-	! flat_all "$1" | grep -Eq '\.(calls|rows|reads|total_time_ms|shared_blks_hit|shared_blks_read|wal_records|histogram\.[0-9]+)=-'
+	! flat_all "$1" | grep -E '\.(calls|rows|reads|total_time_ms|shared_blks_hit|shared_blks_read|wal_records|histogram\.[0-9]+)=-' >/dev/null
 }
 consecutive() { # the sequences of DIR in arrival order are first, first+1, ... (one collector run)
 	local prev="" s f
