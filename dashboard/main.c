@@ -292,16 +292,21 @@ hash_key_from_stdin(void)
 	char		line[4096];
 	unsigned char digest[DASH_KEY_DIGEST_LEN];
 	char		hex[2 * DASH_KEY_DIGEST_LEN + 1];
-	size_t		n;
+	size_t		n,
+				start;
 
 	if (fgets(line, sizeof(line), stdin) == NULL)
 	{
 		fprintf(stderr, "pg_insights_dashboard: --hash-key: no key on standard input\n");
 		return EXIT_USAGE;
 	}
+	/* trimmed as the key file's lines are */
 	n = strcspn(line, "\r\n");
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
 	line[n] = '\0';
-	if (n == 0 || !key_digest(line, n, digest))
+	start = strspn(line, " \t");
+	if (n == start || !key_digest(line + start, n - start, digest))
 	{
 		fprintf(stderr, "pg_insights_dashboard: --hash-key: an empty line, or the key cannot be hashed\n");
 		return EXIT_USAGE;
