@@ -15,7 +15,7 @@
 typedef enum OptType
 {
 	OPT_STRING,
-	OPT_LIST,					/* repeatable string */
+	OPT_LIST,					/* repeatable string (list_count: its count) */
 	OPT_DURATION,
 	OPT_BYTES,
 	OPT_INT,
@@ -73,11 +73,11 @@ static const Option options[] = {
 	{"retry-max", OPT_DURATION, OFF(retry_max_us), "60s", "DURATION",
 	"longest retry delay"},
 	{"insecure", OPT_FLAG, OFF(insecure), "off", NULL,
-	"do not verify the dashboard's TLS certificate (logged loudly)"},
+	"do not verify the TLS certificate of the dashboard and the OTLP endpoint (logged loudly)"},
 	{"ca-file", OPT_STRING, OFF(ca_file), "", "FILE",
-	"PEM CA certificate(s) that verify an https dashboard (empty: the system's trust store)"},
+	"PEM CA certificate(s) that verify an https dashboard and OTLP endpoint (empty: the system's trust store)"},
 	{"compress-threshold", OPT_BYTES, OFF(compress_threshold), "1k", "BYTES",
-	"zlib-compress bodies larger than this (Content-Encoding: deflate)"},
+	"compress bodies larger than this (dashboard: Content-Encoding: deflate; OTLP: gzip)"},
 	{"log-level", OPT_LEVEL, OFF(log_level), "info", "LEVEL",
 	"debug, info, warning or error"},
 	{"config", OPT_STRING, OFF(config_file), "", "FILE",
@@ -86,20 +86,43 @@ static const Option options[] = {
 	"do not run the detectors (no findings written to insights.findings)"},
 	{"detect-set", OPT_DETECT, 0, NULL, "KEY=VALUE",
 	"detector threshold, e.g. nplus1_min_repeats=5 (repeatable; see README, Finding kinds)"},
+	{"otlp-url", OPT_STRING, OFF(otlp_url), "", "URL",
+	"OpenTelemetry endpoint: after every poll, metrics are POSTed to URL/v1/metrics (OTLP/HTTP, JSON; "
+	"a URL ending in /v1/metrics is used as it is); best effort, never retried"},
+	{"otlp-header", OPT_LIST, OFF(otlp_headers), "", "'NAME: VALUE'",
+	"header sent with every OTLP export, e.g. the API key of a hosted stack (repeatable; never logged)"},
+	{"otlp-max-shapes", OPT_INT, OFF(otlp_max_shapes), "500", "N",
+	"shapes per OTLP export, those with the most time in the interval; the others are summed "
+	"into one point with shape_id \"other\" (0..100000)"},
 	{"help", OPT_HELP, 0, NULL, NULL, "show this help and exit"},
 	{"version", OPT_VERSION, 0, NULL, NULL, "show the version and exit"},
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
+/* the items and the count of an OPT_LIST option */
+static char ***
+list_items(Config *cfg, const Option *o)
+{
+	return (char ***) ((char *) cfg + o->offset);
+}
+
+static int *
+list_count(Config *cfg, const Option *o)
+{
+	return o->offset == OFF(otlp_headers) ? &cfg->notlp_headers : &cfg->ndbnames;
+}
+
 void
 config_print_help(void)
 {
 	size_t		i;
 
-	printf("pg_insights_collector %s — reads pg_insights counters, ships protobuf snapshots.\n\n"
+	printf("pg_insights_collector %s — reads pg_insights counters, ships protobuf snapshots to the\n"
+		   "dashboard and OTLP metrics to any observability stack.\n\n"
 		   "Usage:\n"
 		   "  pg_insights_collector --dbname CONNINFO --dashboard-url URL --api-key-file FILE [options]\n"
+		   "  pg_insights_collector --dbname CONNINFO --otlp-url URL [--otlp-header 'NAME: VALUE'] [options]\n"
 		   "  pg_insights_collector --once --output FILE|- [--format pb|json] [--dbname ...]\n\n"
 		   "Options (default in brackets):\n", COLLECTOR_VERSION);
 	for (i = 0; i < NOPTIONS; i++)
@@ -177,9 +200,14 @@ set_option(Config *cfg, const Option *o, const char *value, char *err, size_t er
 				break;
 			}
 		case OPT_LIST:
-			cfg->dbnames = xrealloc(cfg->dbnames, sizeof(char *) * (size_t) (cfg->ndbnames + 1));
-			cfg->dbnames[cfg->ndbnames++] = xstrdup(value);
-			break;
+			{
+				char	 ***list = list_items(cfg, o);
+				int		   *n = list_count(cfg, o);
+
+				*list = xrealloc(*list, sizeof(char *) * (size_t) (*n + 1));
+				(*list)[(*n)++] = xstrdup(value);
+				break;
+			}
 		case OPT_DURATION:
 			ok = parse_duration_us(value, (int64_t *) (base + o->offset));
 			break;
@@ -346,6 +374,58 @@ read_key(Config *cfg, char *err, size_t errlen)
 	return true;
 }
 
+/*
+ * An --otlp-header line: "Name: value", the name an HTTP token, the value
+ * printable (tabs allowed).  The message never shows the value: it is
+ * usually a secret.
+ */
+static bool
+check_header(const char *h, int nth, char *err, size_t errlen)
+{
+	static const char *const reserved[] = {
+		"Content-Type", "Content-Length", "Content-Encoding", "Transfer-Encoding", "Host", "Expect", NULL
+	};
+	const char *colon = strchr(h, ':');
+	const char *p;
+	size_t		nlen;
+	int			i;
+
+	if (colon == NULL || colon == h)
+	{
+		snprintf(err, errlen, "--otlp-header #%d must be 'Name: value' (not shown: it may hold a secret)", nth);
+		return false;
+	}
+	nlen = (size_t) (colon - h);
+	for (p = h; p < colon; p++)
+		if (!isalnum((unsigned char) *p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+		{
+			snprintf(err, errlen, "--otlp-header #%d: the name before ':' must be an HTTP header name "
+					 "(letters, digits, -; not shown: it may hold a secret)", nth);
+			return false;
+		}
+	for (i = 0; reserved[i] != NULL; i++)
+		if (strlen(reserved[i]) == nlen && strncasecmp(h, reserved[i], nlen) == 0)
+		{
+			snprintf(err, errlen, "--otlp-header %s: set by the collector itself", reserved[i]);
+			return false;
+		}
+	for (p = colon + 1; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '\0')
+	{
+		snprintf(err, errlen, "--otlp-header %.*s: the value is empty", (int) nlen, h);
+		return false;
+	}
+	for (; *p; p++)
+		if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f)
+		{
+			snprintf(err, errlen, "--otlp-header %.*s: the value holds a control character "
+					 "(line break?)", (int) nlen, h);
+			return false;
+		}
+	return true;
+}
+
 static bool
 validate(Config *cfg, char *err, size_t errlen)
 {
@@ -390,9 +470,9 @@ validate(Config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--format json needs --once --output FILE|-");
 		return false;
 	}
-	if (cfg->dashboard_url[0] == '\0' && cfg->output[0] == '\0')
+	if (cfg->dashboard_url[0] == '\0' && cfg->output[0] == '\0' && cfg->otlp_url[0] == '\0')
 	{
-		snprintf(err, errlen, "nothing to do: give --dashboard-url, or --once --output FILE|-");
+		snprintf(err, errlen, "nothing to do: give --dashboard-url, --otlp-url, or --once --output FILE|-");
 		return false;
 	}
 	if (cfg->dashboard_url[0] != '\0' && strncmp(cfg->dashboard_url, "http://", 7) != 0 &&
@@ -400,6 +480,27 @@ validate(Config *cfg, char *err, size_t errlen)
 	{
 		snprintf(err, errlen, "--dashboard-url must start with http:// or https://: \"%s\"",
 				 cfg->dashboard_url);
+		return false;
+	}
+	if (cfg->otlp_url[0] != '\0' &&
+		!((strncmp(cfg->otlp_url, "http://", 7) == 0 && cfg->otlp_url[7] != '\0') ||
+		  (strncmp(cfg->otlp_url, "https://", 8) == 0 && cfg->otlp_url[8] != '\0')))
+	{
+		snprintf(err, errlen, "--otlp-url must start with http:// or https:// and name a host: \"%s\"",
+				 cfg->otlp_url);
+		return false;
+	}
+	if (cfg->notlp_headers > 0 && cfg->otlp_url[0] == '\0')
+	{
+		snprintf(err, errlen, "--otlp-header needs --otlp-url");
+		return false;
+	}
+	for (i = 0; i < cfg->notlp_headers; i++)
+		if (!check_header(cfg->otlp_headers[i], i + 1, err, errlen))
+			return false;
+	if (cfg->otlp_max_shapes > 100000)
+	{
+		snprintf(err, errlen, "--otlp-max-shapes must be between 0 and 100000");
 		return false;
 	}
 	if (cfg->retry_initial_us <= 0 || cfg->retry_max_us < cfg->retry_initial_us)
@@ -429,11 +530,15 @@ ConfigResult
 config_load(int argc, char **argv, Config *cfg, char *err, size_t errlen)
 {
 	int			i;
-	bool		cli_dbnames = false;
-	char	  **file_dbnames;
-	int			file_ndbnames;
+	size_t		k;
+	char	  **file_items[NOPTIONS];	/* the file's values of each OPT_LIST option */
+	int			file_nitems[NOPTIONS];
+	bool		cli_items[NOPTIONS];	/* given on the command line: replaces the file's */
 
 	set_defaults(cfg);
+	memset(file_items, 0, sizeof(file_items));
+	memset(file_nitems, 0, sizeof(file_nitems));
+	memset(cli_items, 0, sizeof(cli_items));
 	err[0] = '\0';
 
 	/* pass 1: --help, --version, --config */
@@ -456,10 +561,18 @@ config_load(int argc, char **argv, Config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->config_file[0] != '\0' && !load_file(cfg, cfg->config_file, err, errlen))
 		return CONFIG_ERROR;
-	file_dbnames = cfg->dbnames;
-	file_ndbnames = cfg->ndbnames;
-	cfg->dbnames = NULL;
-	cfg->ndbnames = 0;
+	for (k = 0; k < NOPTIONS; k++)
+	{
+		char	 ***list = list_items(cfg, &options[k]);
+		int		   *n = list_count(cfg, &options[k]);
+
+		if (options[k].type != OPT_LIST)
+			continue;
+		file_items[k] = *list;
+		file_nitems[k] = *n;
+		*list = NULL;
+		*n = 0;
+	}
 
 	/* pass 2: everything, over the file */
 	for (i = 1; i < argc; i++)
@@ -494,30 +607,38 @@ config_load(int argc, char **argv, Config *cfg, char *err, size_t errlen)
 			goto fail;
 		}
 		if (o->type == OPT_LIST)
-			cli_dbnames = true;
+			cli_items[o - options] = true;
 		if (!set_option(cfg, o, value, err, errlen))
 			goto fail;
 	}
-	/* --dbname on the command line replaces the file's list */
-	if (cli_dbnames)
+	/* a list option (--dbname, --otlp-header) on the command line replaces the file's list */
+	for (k = 0; k < NOPTIONS; k++)
 	{
-		for (i = 0; i < file_ndbnames; i++)
-			free(file_dbnames[i]);
-		free(file_dbnames);
-	}
-	else
-	{
-		cfg->dbnames = file_dbnames;
-		cfg->ndbnames = file_ndbnames;
+		if (options[k].type != OPT_LIST)
+			continue;
+		if (cli_items[k])
+		{
+			for (i = 0; i < file_nitems[k]; i++)
+				free(file_items[k][i]);
+			free(file_items[k]);
+		}
+		else
+		{
+			*list_items(cfg, &options[k]) = file_items[k];
+			*list_count(cfg, &options[k]) = file_nitems[k];
+		}
 	}
 	if (!validate(cfg, err, errlen))
 		return CONFIG_ERROR;
 	return CONFIG_OK;
 
 fail:
-	for (i = 0; i < file_ndbnames; i++)
-		free(file_dbnames[i]);
-	free(file_dbnames);
+	for (k = 0; k < NOPTIONS; k++)
+	{
+		for (i = 0; i < file_nitems[k]; i++)
+			free(file_items[k][i]);
+		free(file_items[k]);
+	}
 	return CONFIG_ERROR;
 }
 
@@ -536,6 +657,10 @@ config_free(Config *cfg)
 	free(cfg->spool_dir);
 	free(cfg->ca_file);
 	free(cfg->config_file);
+	free(cfg->otlp_url);
+	for (i = 0; i < cfg->notlp_headers; i++)
+		free(cfg->otlp_headers[i]);
+	free(cfg->otlp_headers);
 	memset(cfg, 0, sizeof(*cfg));
 	detect_config_defaults(&cfg->detect);
 }

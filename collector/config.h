@@ -40,6 +40,10 @@ typedef struct Config
 	LogLevel	log_level;
 	char	   *config_file;
 	bool		no_detect;		/* skip the detectors (findings are not written) */
+	char	   *otlp_url;		/* OTLP/HTTP endpoint; "" = no OTLP export */
+	char	  **otlp_headers;	/* "Name: value" lines sent with every export (secrets: never logged) */
+	int			notlp_headers;
+	int64_t		otlp_max_shapes;	/* shapes per export; the rest are summed as shape_id "other" */
 	DetectConfig detect;		/* detector thresholds (--detect-set key=value) */
 } Config;
 

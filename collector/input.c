@@ -258,6 +258,7 @@ identify(Source *src, char *err, size_t errlen)
 	id->postmaster_start_us = ival(res, 0, 5);
 	copy_field(id->extension_version, sizeof(id->extension_version), res, 6);
 	snprintf(id->host, sizeof(id->host), "%s", PQhost(src->conn) ? PQhost(src->conn) : "");
+	snprintf(id->port, sizeof(id->port), "%s", PQport(src->conn) ? PQport(src->conn) : "");
 	PQclear(res);
 	if (id->extension_version[0] == '\0')
 	{

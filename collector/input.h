@@ -23,6 +23,7 @@ typedef struct SourceIdentity
 	char		database[128];
 	uint32_t	dbid;
 	char		host[256];
+	char		port[16];		/* PQport(): the server's port (or socket file's number) */
 	char		extension_version[32];
 	int64_t		postmaster_start_us;
 	int			nhist;

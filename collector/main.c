@@ -9,6 +9,7 @@
 #include "config.h"
 #include "detect/detect.h"
 #include "input.h"
+#include "otlp.h"
 #include "output.h"
 #include "ship.h"
 #include "spool.h"
@@ -53,6 +54,8 @@ typedef struct Collector
 	int			ntargets;
 	Spool	   *spool;			/* NULL without --dashboard-url */
 	Shipper    *shipper;
+	OtlpExporter *otlp;			/* NULL without --otlp-url */
+	bool		http_ready;		/* libcurl initialized */
 	CollectorStats stats;
 	char		instance[17];
 	/* shipping state */
@@ -289,6 +292,32 @@ enqueue(Collector *c, const uint8_t *pb, size_t len)
 	return true;
 }
 
+/* ---- OTLP metrics (best effort: the snapshot is spooled first, a failure only counts) ---- */
+
+static void
+export_metrics(Collector *c, Target *t, const DeltaSet *ds, bool detected,
+			   const StoredFinding *findings, int nfindings)
+{
+	OtlpMeta	meta;
+
+	meta.id = source_identity(t->src);
+	meta.instance = c->instance;
+	meta.have_findings = detected;
+	meta.findings = findings;
+	meta.nfindings = nfindings;
+	switch (otlp_export(c->otlp, ds, &meta))
+	{
+		case OTLP_SENT:
+			c->stats.otlp_exports_sent++;
+			break;
+		case OTLP_FAILED:
+			c->stats.otlp_exports_failed++;
+			break;
+		case OTLP_EMPTY:
+			break;
+	}
+}
+
 /* ---- polling ---- */
 
 /* One poll of one database; returns false when it failed. */
@@ -305,6 +334,8 @@ poll_target(Collector *c, Target *t, bool once)
 	SnapshotMeta meta;
 	StoredFinding *findings = NULL;
 	int			nfindings = 0;
+	bool		detected = false;
+	bool		ok = true;
 
 	if (!source_connected(t->src))
 	{
@@ -343,10 +374,13 @@ poll_target(Collector *c, Target *t, bool once)
 		detect_state_restart(t->detect);
 
 	/* detection writes findings to insights.findings; they travel in the snapshot too */
-	if (!c->cfg.no_detect &&
-		!detect_run(source_conn(t->src), t->detect, &c->cfg.detect, &findings, &nfindings))
-		log_warning("database %s: detection failed this poll (see above); findings not updated",
-					source_name(t->src));
+	if (!c->cfg.no_detect)
+	{
+		detected = detect_run(source_conn(t->src), t->detect, &c->cfg.detect, &findings, &nfindings);
+		if (!detected)
+			log_warning("database %s: detection failed this poll (see above); findings not updated",
+						source_name(t->src));
+	}
 	if (ds == NULL)
 	{
 		log_debug("database %s: baseline reading of %d shapes taken", source_name(t->src), r->nshapes);
@@ -363,23 +397,21 @@ poll_target(Collector *c, Target *t, bool once)
 	meta.findings = findings;
 	meta.nfindings = nfindings;
 	pb = output_build(ds, source_identity(t->src), &c->stats, &meta, &len, sid, sizeof(sid));
-	detect_findings_free(findings, nfindings);
 	log_debug("database %s: snapshot %s: %d shapes, %d attributions, %zu bytes",
 			  source_name(t->src), sid, ds->nshapes, ds->nattrs, len);
 	if (c->cfg.output[0] != '\0' &&
 		!output_write(c->cfg.output, c->cfg.format, pb, len, err, sizeof(err)))
 	{
 		log_error("%s", err);
-		free(pb);
-		return false;
+		ok = false;
 	}
-	if (c->spool != NULL && !enqueue(c, pb, len))
-	{
-		free(pb);
-		return false;
-	}
+	else if (c->spool != NULL && !enqueue(c, pb, len))
+		ok = false;
 	free(pb);
-	return true;
+	if (c->otlp != NULL)
+		export_metrics(c, t, ds, detected, findings, nfindings);
+	detect_findings_free(findings, nfindings);
+	return ok;
 }
 
 static void
@@ -393,6 +425,7 @@ reload(Collector *c)
 	if (config_load(c->argc, c->argv, &nc, err, sizeof(err)) != CONFIG_OK)
 	{
 		log_error("SIGHUP: configuration not reloaded, keeping the previous one: %s", err);
+		config_free(&nc);
 		return;
 	}
 	same_dbs = nc.ndbnames == c->cfg.ndbnames;
@@ -409,6 +442,24 @@ reload(Collector *c)
 		ship_configure(c->shipper, &nc);
 	if (c->spool != NULL)
 		spool_set_max(c->spool, nc.spool_max_bytes);
+	/* the OTLP export can be added, changed or removed without a restart */
+	if (nc.otlp_url[0] != '\0' && c->otlp != NULL)
+		otlp_configure(c->otlp, &nc);
+	else if (nc.otlp_url[0] != '\0')
+	{
+		if (!c->http_ready)
+			c->http_ready = ship_global_init(err, sizeof(err));
+		if (c->http_ready && (c->otlp = otlp_create(&nc)) != NULL)
+			log_info("SIGHUP: OTLP metrics export to %s started", nc.otlp_url);
+		else
+			log_error("SIGHUP: cannot initialize HTTP for the OTLP export");
+	}
+	else if (c->otlp != NULL)
+	{
+		otlp_free(c->otlp);
+		c->otlp = NULL;
+		log_info("SIGHUP: OTLP metrics export stopped");
+	}
 	for (i = 0; i < c->ntargets; i++)
 		source_set_timeouts(c->targets[i].src, &nc);
 	/* keep what cannot change without a restart */
@@ -480,6 +531,12 @@ run_once(Collector *c)
 		if (c->stats.snapshots_rejected > 0)
 			ok = false;
 	}
+	if (c->otlp != NULL && c->stats.otlp_exports_failed > 0)
+	{
+		log_error("%lld OTLP export%s not delivered", (long long) c->stats.otlp_exports_failed,
+				  c->stats.otlp_exports_failed > 1 ? "s" : "");
+		ok = false;
+	}
 	return ok ? 0 : EXIT_RUNTIME;
 }
 
@@ -489,11 +546,12 @@ run_daemon(Collector *c, const sigset_t *wait_mask)
 	int64_t		next_poll = mono_us();
 	int			i;
 
-	log_info("pg_insights_collector %s started: %d database%s, interval %lldms, %s%s",
+	log_info("pg_insights_collector %s started: %d database%s, interval %lldms, %s%s%s%s",
 			 COLLECTOR_VERSION, c->ntargets, c->ntargets > 1 ? "s" : "",
 			 (long long) (c->cfg.interval_us / 1000),
 			 c->cfg.dashboard_url[0] ? "shipping to " : "no dashboard",
-			 c->cfg.dashboard_url);
+			 c->cfg.dashboard_url, c->otlp ? ", OTLP metrics to " : "",
+			 c->otlp ? c->cfg.otlp_url : "");
 	while (!got_term)
 	{
 		int64_t		now = mono_us();
@@ -538,11 +596,25 @@ startup(Collector *c)
 	char		err[1024];
 	int			i;
 
-	if (c->cfg.dashboard_url[0] != '\0')
+	if (c->cfg.dashboard_url[0] != '\0' || c->cfg.otlp_url[0] != '\0')
 	{
-		if (!ship_global_init(err, sizeof(err)) || (c->shipper = ship_create(&c->cfg)) == NULL)
+		if (!ship_global_init(err, sizeof(err)))
 		{
 			log_error("cannot initialize HTTP: %s", err);
+			return EXIT_RUNTIME;
+		}
+		c->http_ready = true;
+	}
+	if (c->cfg.otlp_url[0] != '\0' && (c->otlp = otlp_create(&c->cfg)) == NULL)
+	{
+		log_error("cannot initialize HTTP for the OTLP export");
+		return EXIT_RUNTIME;
+	}
+	if (c->cfg.dashboard_url[0] != '\0')
+	{
+		if ((c->shipper = ship_create(&c->cfg)) == NULL)
+		{
+			log_error("cannot initialize HTTP: cannot create a libcurl handle");
 			return EXIT_RUNTIME;
 		}
 		c->spool = spool_open(c->cfg.spool_dir, c->cfg.spool_max_bytes, err, sizeof(err));
@@ -596,11 +668,10 @@ shutdown_all(Collector *c)
 	}
 	free(c->targets);
 	spool_close(c->spool);
-	if (c->shipper != NULL)
-	{
-		ship_free(c->shipper);
+	ship_free(c->shipper);
+	otlp_free(c->otlp);
+	if (c->http_ready)
 		ship_global_cleanup();
-	}
 	config_free(&c->cfg);
 }
 

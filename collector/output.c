@@ -219,6 +219,8 @@ output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats 
 	coll.snapshots_rejected = cs->snapshots_rejected;
 	coll.send_failures = cs->send_failures;
 	coll.spool_write_failures = cs->spool_write_failures;
+	coll.otlp_exports_sent = cs->otlp_exports_sent;
+	coll.otlp_exports_failed = cs->otlp_exports_failed;
 	coll.started_us = cs->started_us;
 
 	diff.untagged_calls = ds->counters.untagged_calls;

@@ -27,6 +27,8 @@ typedef struct CollectorStats
 	int64_t		send_failures;
 	int64_t		started_us;
 	int64_t		spool_write_failures;	/* spool files that could not be written (kept in memory) */
+	int64_t		otlp_exports_sent;	/* OTLP exports answered 2xx */
+	int64_t		otlp_exports_failed;	/* OTLP exports not delivered (never retried) */
 } CollectorStats;
 
 typedef struct SnapshotMeta

@@ -303,7 +303,6 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		{
 			const char *token = bearer_token(conn);
 			const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-
 			bool		nokeys,
 						match;
 

@@ -92,6 +92,14 @@ detect_config_set(DetectConfig *cfg, const char *key, const char *value)
 	return false;
 }
 
+const char *
+detect_kind(int i)
+{
+	if (i < 0 || (size_t) i >= sizeof(detectors) / sizeof(detectors[0]))
+		return NULL;
+	return detectors[i].kind;
+}
+
 DetectState *
 detect_state_create(void)
 {

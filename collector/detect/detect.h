@@ -156,6 +156,8 @@ typedef struct Detector
 } Detector;
 
 extern void detect_config_defaults(DetectConfig *cfg);
+/* the finding kinds of the detector table, in order; NULL past the last */
+extern const char *detect_kind(int i);
 extern bool detect_config_set(DetectConfig *cfg, const char *key, const char *value);
 extern DetectState *detect_state_create(void);
 extern void detect_state_free(DetectState *st);
@@ -194,6 +196,7 @@ typedef struct Sbuf
 
 extern void sbuf_init(Sbuf *b);
 extern void sbuf_printf(Sbuf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+extern void sbuf_putn(Sbuf *b, const char *s, size_t n);
 extern void sbuf_json_str(Sbuf *b, const char *s);
 extern char *sbuf_steal(Sbuf *b);
 

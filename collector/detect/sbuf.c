@@ -42,6 +42,16 @@ sbuf_printf(Sbuf *b, const char *fmt,...)
 	b->len += (size_t) n;
 }
 
+/* n bytes as they are */
+void
+sbuf_putn(Sbuf *b, const char *s, size_t n)
+{
+	sbuf_reserve(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 /* A JSON string literal; NULL becomes null. */
 void
 sbuf_json_str(Sbuf *b, const char *s)

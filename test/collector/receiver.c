@@ -1,4 +1,4 @@
-/* receiver.c — test HTTP receiver: stores each POSTed snapshot in a directory; can be told to fail or delay. */
+/* receiver.c — test HTTP receiver: stores each POSTed snapshot or OTLP export in a directory; can be told to fail or delay. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,8 +17,13 @@
  * Every POST /v1/snapshots body is stored as DIR/NNNNNN.pb (inflated when
  * Content-Encoding: deflate), written to a temp name and renamed, and one
  * line "NNNNNN status wire_bytes plain_bytes encoding" goes to DIR/log.
+ * Every POST /v1/metrics body (OTLP/HTTP JSON: Content-Type application/json,
+ * gunzipped when Content-Encoding: gzip) is stored as DIR/NNNNNN.json, its
+ * request headers as DIR/NNNNNN.headers ("Name: value" lines), and the same
+ * log line, with "metrics" after it.
  * The control file, read at every request, holds one word: ok (default),
- * 503, 500, 401, 400, or "delay MS" (answer ok after MS milliseconds).
+ * 503, 500, 401, 400, partial (metrics: 200 with a partialSuccess of 3
+ * rejected points), or "delay MS" (answer ok after MS milliseconds).
  * "Down" is done by stopping the process.
  */
 
@@ -73,8 +78,9 @@ reply(struct MHD_Connection *con, unsigned int status, const char *text)
 	return ret;
 }
 
+/* windowbits 15: a zlib stream (deflate), 15 + 16: a gzip stream */
 static bool
-inflate_body(const char *in, size_t len, char **out, size_t *outlen)
+inflate_body(const char *in, size_t len, char **out, size_t *outlen, int windowbits)
 {
 	z_stream	zs;
 	size_t		cap = len * 4 + 1024;
@@ -82,7 +88,7 @@ inflate_body(const char *in, size_t len, char **out, size_t *outlen)
 
 	*out = xmalloc(cap);
 	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK)
+	if (inflateInit2(&zs, windowbits) != Z_OK)
 		return false;
 	zs.next_in = (Bytef *) in;
 	zs.avail_in = (uInt) len;
@@ -109,18 +115,38 @@ inflate_body(const char *in, size_t len, char **out, size_t *outlen)
 	return true;
 }
 
+static enum MHD_Result
+write_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void) kind;
+	fprintf((FILE *) cls, "%s: %s\n", key, value ? value : "");
+	return MHD_YES;
+}
+
+/* ext "pb" (a snapshot) or "json" (an OTLP export: its headers are stored too) */
 static void
-store(Receiver *r, int status, const char *body, size_t len, size_t wire, const char *enc)
+store_as(Receiver *r, struct MHD_Connection *con, const char *ext, int status, const char *body,
+		 size_t len, size_t wire, const char *enc)
 {
 	char		tmp[4096],
 				path[4096];
 	FILE	   *f;
+	bool		metrics = strcmp(ext, "json") == 0;
 
 	r->seq++;
+	if (metrics)
+	{
+		snprintf(path, sizeof(path), "%s/%06d.headers", r->dir, r->seq);
+		if ((f = fopen(path, "w")) != NULL)
+		{
+			MHD_get_connection_values(con, MHD_HEADER_KIND, write_header, f);
+			fclose(f);
+		}
+	}
 	if (status == 200)
 	{
 		snprintf(tmp, sizeof(tmp), "%s/.%06d.tmp", r->dir, r->seq);
-		snprintf(path, sizeof(path), "%s/%06d.pb", r->dir, r->seq);
+		snprintf(path, sizeof(path), "%s/%06d.%s", r->dir, r->seq, ext);
 		f = fopen(tmp, "wb");
 		if (f != NULL)
 		{
@@ -133,9 +159,74 @@ store(Receiver *r, int status, const char *body, size_t len, size_t wire, const 
 	f = fopen(path, "a");
 	if (f != NULL)
 	{
-		fprintf(f, "%06d %d %zu %zu %s\n", r->seq, status, wire, len, enc);
+		fprintf(f, "%06d %d %zu %zu %s%s\n", r->seq, status, wire, len, enc, metrics ? " metrics" : "");
 		fclose(f);
 	}
+}
+
+static void
+store(Receiver *r, int status, const char *body, size_t len, size_t wire, const char *enc)
+{
+	store_as(r, NULL, "pb", status, body, len, wire, enc);
+}
+
+static enum MHD_Result
+reply_json(struct MHD_Connection *con, unsigned int status, const char *text)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), (void *) text,
+																 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	ret = MHD_queue_response(con, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* POST /v1/metrics: an OTLP/HTTP JSON export */
+static enum MHD_Result
+handle_metrics(Receiver *r, struct MHD_Connection *con, const Upload *u, const char *mode)
+{
+	const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
+	const char *enc = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Encoding");
+	const char *ctype = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type");
+	const char *e = enc ? enc : "identity";
+	char		expect[1024];
+	char		busy[512];
+	char	   *plain = NULL;
+	size_t		plen = u->len;
+
+	snprintf(expect, sizeof(expect), "Bearer %s", r->key ? r->key : "");
+	if (strcmp(mode, "503") == 0 || strcmp(mode, "500") == 0)
+	{
+		/* a long answer: the collector logs only its first 200 bytes */
+		snprintf(busy, sizeof(busy), "otlp receiver says: try later %0*d", 250, 0);
+		store_as(r, con, "json", atoi(mode), u->data, 0, u->len, e);
+		return reply(con, (unsigned) atoi(mode), busy);
+	}
+	if (strcmp(mode, "401") == 0 || (r->key != NULL && (auth == NULL || strcmp(auth, expect) != 0)))
+	{
+		store_as(r, con, "json", 401, u->data, 0, u->len, e);
+		return reply(con, 401, "invalid API key\n");
+	}
+	if (strcmp(mode, "400") == 0 || ctype == NULL || strcmp(ctype, "application/json") != 0 ||
+		(enc != NULL && strcmp(enc, "gzip") != 0))
+	{
+		store_as(r, con, "json", strcmp(mode, "400") == 0 ? 400 : 415, u->data, 0, u->len, e);
+		return reply(con, strcmp(mode, "400") == 0 ? 400 : 415, "bad request\n");
+	}
+	if (enc != NULL && !inflate_body(u->data, u->len, &plain, &plen, 15 + 16))
+	{
+		free(plain);
+		store_as(r, con, "json", 400, u->data, 0, u->len, e);
+		return reply(con, 400, "bad gzip body\n");
+	}
+	store_as(r, con, "json", 200, plain ? plain : u->data, plen, u->len, e);
+	free(plain);
+	if (strcmp(mode, "partial") == 0)
+		return reply_json(con, 200, "{\"partialSuccess\":{\"rejectedDataPoints\":\"3\","
+						  "\"errorMessage\":\"3 points rejected by the test receiver\"}}");
+	return reply_json(con, 200, "{}");
 }
 
 static enum MHD_Result
@@ -171,12 +262,15 @@ handle(void *cls, struct MHD_Connection *con, const char *url, const char *metho
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(method, "POST") != 0 || strcmp(url, "/v1/snapshots") != 0)
+	if (strcmp(method, "POST") != 0 ||
+		(strcmp(url, "/v1/snapshots") != 0 && strcmp(url, "/v1/metrics") != 0))
 		return reply(con, 404, "not found\n");
 
 	read_control(r, mode, sizeof(mode), &delay_ms);
 	if (strcmp(mode, "delay") == 0 && delay_ms > 0)
 		usleep((useconds_t) delay_ms * 1000);
+	if (strcmp(url, "/v1/metrics") == 0)
+		return handle_metrics(r, con, u, mode);
 	auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
 	enc = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Encoding");
 	ctype = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type");
@@ -201,7 +295,7 @@ handle(void *cls, struct MHD_Connection *con, const char *url, const char *metho
 		char	   *plain;
 		size_t		plen;
 
-		if (!inflate_body(u->data, u->len, &plain, &plen))
+		if (!inflate_body(u->data, u->len, &plain, &plen, 15))
 		{
 			free(plain);
 			store(r, 400, u->data, 0, u->len, enc);

@@ -6,7 +6,8 @@
  *      then a round trip through a re-quoted literal
  *   1  pgarray_parse_int64: integer arrays (latency_histogram)
  *   2  parse_duration_us, parse_bytes, parse_int64 (config values)
- *   3  the --config file: config_load on the input as a file (memfd), with everything it validates;
+ *   3  the --config file: config_load on the input as a file (memfd), with everything it validates
+ *      (the OTLP settings too: otlp_url, repeated otlp_header lines, otlp_max_shapes);
  *      after the first NUL byte: the contents of the API key file
  *   4  a spool file read back (snapshot_decode, compressed or not, with body_decompress's limit),
  *      printed with pbjson as the --format json output would be; body_compress round trip
@@ -243,7 +244,11 @@ fuzz_config(const uint8_t *data, size_t size)
 		REQUIRE(cfg.retry_initial_us > 0 && cfg.retry_max_us >= cfg.retry_initial_us);
 		REQUIRE(cfg.history >= 1);
 		REQUIRE(cfg.spool_max_bytes >= 0 && cfg.compress_threshold >= 0);
-		REQUIRE(cfg.output[0] != '\0' || cfg.dashboard_url[0] != '\0');
+		REQUIRE(cfg.output[0] != '\0' || cfg.dashboard_url[0] != '\0' || cfg.otlp_url[0] != '\0');
+		REQUIRE(cfg.otlp_max_shapes >= 0 && cfg.otlp_max_shapes <= 100000);
+		REQUIRE(cfg.notlp_headers == 0 || cfg.otlp_url[0] != '\0');
+		for (i = 0; i < cfg.notlp_headers; i++)
+			REQUIRE(strchr(cfg.otlp_headers[i], ':') != NULL && strpbrk(cfg.otlp_headers[i], "\r\n") == NULL);
 		REQUIRE(cfg.output[0] == '\0' || cfg.once);
 		REQUIRE(cfg.api_key != NULL && cfg.api_key[0] != '\0' && strpbrk(cfg.api_key, "\r\n") == NULL);
 		REQUIRE(cfg.detect.nplus1_min_repeats >= 0 && cfg.detect.repeat_min >= 0 &&
