@@ -69,31 +69,43 @@ def flood(host, port, n, seconds):
     print("reopened %d" % reopened)
 
 
-def slow(host, port, limit):
-    limit = min(limit, 60)
+def unfinished_pair(host, port, header):
+    """Two requests left unfinished: headers cut off inside HEADER, and a snapshot POST announcing
+    1000 bytes of body (with NETLOAD_KEY, a valid ingest key, so the body is read, not refused)."""
     hdr = socket.create_connection((host, port), timeout=5)
-    hdr.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    hdr.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header + b": ")
     body = socket.create_connection((host, port), timeout=5)
-    key = os.environ.get("NETLOAD_KEY", "")  # a valid ingest key: the body is read, not refused at once
+    key = os.environ.get("NETLOAD_KEY", "")
     body.sendall(b"POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
                  b"Authorization: Bearer " + key.encode() + b"\r\nContent-Length: 1000\r\n\r\n")
+    for s in (hdr, body):
+        s.setblocking(False)
+    return hdr, body
+
+
+def reap(pending, start, label, wait):
+    """Wait up to WAIT s; print and forget the connections of PENDING the server closed or refused."""
+    r, _, _ = select.select(list(pending), [], [], wait)
+    for s in r:
+        try:
+            data = s.recv(4096)
+        except OSError:
+            data = b""
+        if data == b"" or data.startswith(b"HTTP/1.1 4"):
+            print("%s %s closed after %.1f s%s" % (label, pending[s], time.monotonic() - start,
+                                                   " (answered %r)" % data[:12] if data else ""), flush=True)
+            s.close()
+            del pending[s]
+
+
+def slow(host, port, limit):
+    limit = min(limit, 60)
+    hdr, body = unfinished_pair(host, port, b"X-Slow")
     start = time.monotonic()
     pending = {hdr: "headers", body: "body"}
     last_byte = start
-    for s in pending:
-        s.setblocking(False)
     while pending and time.monotonic() - start < limit:
-        r, _, _ = select.select(list(pending), [], [], 0.2)
-        for s in r:
-            try:
-                data = s.recv(4096)
-            except OSError:
-                data = b""
-            if data == b"" or data.startswith(b"HTTP/1.1 4"):
-                print("slow %s closed after %.1f s%s" % (pending[s], time.monotonic() - start,
-                                                         " (answered %r)" % data[:12] if data else ""))
-                s.close()
-                del pending[s]
+        reap(pending, start, "slow", 0.2)
         if body in pending and time.monotonic() - last_byte >= 4:
             try:
                 body.send(b"x")
@@ -107,32 +119,14 @@ def slow(host, port, limit):
 
 def trickle(host, port, limit):
     limit = min(limit, 60)
-    hdr = socket.create_connection((host, port), timeout=5)
-    hdr.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trickle: ")
-    body = socket.create_connection((host, port), timeout=5)
-    key = os.environ.get("NETLOAD_KEY", "")
-    body.sendall(b"POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
-                 b"Authorization: Bearer " + key.encode() + b"\r\nContent-Length: 1000\r\n\r\n")
+    hdr, body = unfinished_pair(host, port, b"X-Trickle")
     keep = socket.create_connection((host, port), timeout=5)
     start = time.monotonic()
     pending = {hdr: "headers", body: "body"}
-    for s in pending:
-        s.setblocking(False)
     asked = answered = 0
     next_tick = start
     while time.monotonic() - start < limit:
-        r, _, _ = select.select(list(pending), [], [], 0.1)
-        for s in r:
-            try:
-                data = s.recv(4096)
-            except OSError:
-                data = b""
-            if data == b"" or data.startswith(b"HTTP/1.1 4"):
-                print("trickle %s closed after %.1f s%s" % (pending[s], time.monotonic() - start,
-                                                            " (answered %r)" % data[:12] if data else ""),
-                      flush=True)
-                s.close()
-                del pending[s]
+        reap(pending, start, "trickle", 0.1)
         if time.monotonic() >= next_tick:
             next_tick += 1.0
             for s in pending:
