@@ -11,6 +11,7 @@ OBJS = \
 	extension/events.o \
 	extension/plan.o \
 	extension/comment.o \
+	extension/attribution.o \
 	extension/normtext.o
 
 EXTENSION = pg_insights

@@ -18,6 +18,10 @@
  *  - when more than PGI_MAX_TAGS distinct keys arrive, the smallest keys are
  *    kept, so the result does not depend on the order of the pairs.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1			/* memrchr */
+#endif
+
 #include "ascii.h"
 #include "comment.h"
 
@@ -272,24 +276,34 @@ find_trailing(const char *text, size_t len, size_t *body_off, size_t *body_len)
 		return 0;
 	close = e - 2;
 
-	/* nearest opener that does not overlap the closer */
+	/*
+	 * Nearest opener that does not overlap the closer: memrchr/memchr jump
+	 * over the body, which rarely holds a '/' or a '*'.
+	 */
 	i = close - 1;
-	while (i-- > 0)
+	while (i > 0)
 	{
-		if (text[i] == '/' && text[i + 1] == '*')
-		{
-			size_t		j;
+		const char *slash = memrchr(text, '/', i);
+		const char *star;
+		size_t		from;
 
-			/* a closer inside means this is not one well-formed comment */
-			for (j = i + 2; j + 1 < close; j++)
-			{
-				if (text[j] == '*' && text[j + 1] == '/')
-					return 0;
-			}
-			*body_off = i + 2;
-			*body_len = close - (i + 2);
-			return 1;
+		if (slash == NULL)
+			break;
+		i = (size_t) (slash - text);
+		if (text[i + 1] != '*')
+			continue;
+		/* a closer inside means this is not one well-formed comment */
+		from = i + 2;
+		while (from + 1 < close &&
+			   (star = memchr(text + from, '*', close - 1 - from)) != NULL)
+		{
+			if (star[1] == '/')
+				return 0;
+			from = (size_t) (star - text) + 1;
 		}
+		*body_off = i + 2;
+		*body_len = close - (i + 2);
+		return 1;
 	}
 	return 0;					/* unterminated: not a comment */
 }
@@ -467,32 +481,33 @@ all_hex_nonzero(const char *s, size_t n)
 }
 
 /* W3C traceparent, version 00: 00-<32 hex>-<16 hex>-<2 hex>; ids non-zero. */
-static void
-parse_traceparent(const char *v, size_t len, PgiTagSet *ts)
+int
+pgi_traceparent_ids(const char *v, size_t len, char *trace_id, char *span_id)
 {
 	size_t		i;
 
 	if (len != 55 || v[0] != '0' || v[1] != '0' ||
 		v[2] != '-' || v[35] != '-' || v[52] != '-')
-		return;
+		return 0;
 	if (!all_hex_nonzero(v + 3, 32) || !all_hex_nonzero(v + 36, 16))
-		return;
+		return 0;
 	if (hex_value((unsigned char) v[53]) < 0 || hex_value((unsigned char) v[54]) < 0)
-		return;
+		return 0;
 	for (i = 0; i < 32; i++)
 	{
 		char		c = v[3 + i];
 
-		ts->trace_id[i] = (c >= 'A' && c <= 'F') ? (char) (c - 'A' + 'a') : c;
+		trace_id[i] = (c >= 'A' && c <= 'F') ? (char) (c - 'A' + 'a') : c;
 	}
-	ts->trace_id[32] = '\0';
+	trace_id[32] = '\0';
 	for (i = 0; i < 16; i++)
 	{
 		char		c = v[36 + i];
 
-		ts->span_id[i] = (c >= 'A' && c <= 'F') ? (char) (c - 'A' + 'a') : c;
+		span_id[i] = (c >= 'A' && c <= 'F') ? (char) (c - 'A' + 'a') : c;
 	}
-	ts->span_id[16] = '\0';
+	span_id[16] = '\0';
+	return 1;
 }
 
 /* ---------------------------------------------------------------------
@@ -503,11 +518,20 @@ parse_traceparent(const char *v, size_t len, PgiTagSet *ts)
 int
 pgi_comment_parse(const char *body, size_t len, PgiTagSet *out)
 {
+	return pgi_comment_parse_spans(body, len, out, NULL);
+}
+
+int
+pgi_comment_parse_spans(const char *body, size_t len, PgiTagSet *out,
+						PgiTraceSpans *spans)
+{
 	size_t		p = 0;
 	int			npairs = 0;
 	int			nonblank = 0;
 
 	tagset_init(out);
+	if (spans)
+		spans->n = 0;
 	if (body == NULL)
 		return 0;
 	if (len > PGI_MAX_COMMENT_LEN)
@@ -610,13 +634,19 @@ pgi_comment_parse(const char *body, size_t len, PgiTagSet *out)
 		vlen = clean_text(vbuf, vlen, vtrunc);
 		npairs++;
 
-		if (pgi_ascii_word_is(kbuf, klen, "traceparent"))
+		if (pgi_ascii_word_is(kbuf, klen, "traceparent") ||
+			pgi_ascii_word_is(kbuf, klen, "tracestate"))
 		{
-			parse_traceparent(vbuf, vlen, out);
+			if (spans && spans->n < PGI_TRACE_SPANS)
+			{
+				spans->off[spans->n] = vs;
+				spans->len[spans->n] = ve - vs;
+				spans->n++;
+			}
+			if (klen == 11)
+				pgi_traceparent_ids(vbuf, vlen, out->trace_id, out->span_id);
 			continue;
 		}
-		if (pgi_ascii_word_is(kbuf, klen, "tracestate"))
-			continue;
 		if (ktrunc || vtrunc)
 			out->flags |= PGI_TAGS_TRUNCATED;
 		tagset_put(out, kbuf, klen, vbuf, vlen);
@@ -626,6 +656,112 @@ pgi_comment_parse(const char *body, size_t len, PgiTagSet *out)
 	if (npairs == 0 && nonblank)
 		out->flags = PGI_TAGS_REJECTED;
 	return out->ntags;
+}
+
+/*
+ * The value of a literal key `name` (any case) that starts a pair at the
+ * top of the body: after the start or a ',' (blanks between), followed by
+ * blanks, '=' or ':', blanks and a quote, up to the next quote.  The value
+ * must hold no quote of its kind, no backslash, '%' or '+', so that the
+ * parser reads it byte for byte and ends it at the same place whatever it
+ * holds.  Returns 1 and the value's span.
+ */
+static int
+quick_value(const char *body, size_t len, const char *name, size_t nlen,
+			size_t *off, size_t *vlen)
+{
+	size_t		from = 0;
+
+	while (from + nlen < len)
+	{
+		const char *hit = memchr(body + from, name[0], len - from - nlen);
+		size_t		k,
+					b,
+					p,
+					e;
+		char		q;
+
+		if (hit == NULL)
+			return 0;
+		k = (size_t) (hit - body);
+		from = k + 1;
+		if (!pgi_ascii_word_is(body + k, nlen, name))
+			continue;
+		b = k;
+		while (b > 0 && is_blank((unsigned char) body[b - 1]))
+			b--;
+		if (b > 0 && body[b - 1] != ',')
+			continue;
+		p = k + nlen;
+		while (p < len && is_blank((unsigned char) body[p]))
+			p++;
+		if (p >= len || (body[p] != '=' && body[p] != ':'))
+			continue;
+		p++;
+		while (p < len && is_blank((unsigned char) body[p]))
+			p++;
+		if (p >= len || (body[p] != '\'' && body[p] != '"'))
+			continue;
+		q = body[p++];
+		for (e = p; e < len && body[e] != q; e++)
+		{
+			if (body[e] == '\\' || body[e] == '%' || body[e] == '+')
+				return 0;
+		}
+		if (e >= len)
+			return 0;
+		*off = p;
+		*vlen = e - p;
+		return 1;
+	}
+	return 0;
+}
+
+int
+pgi_comment_quick_spans(const char *body, size_t len, PgiTraceSpans *spans,
+						char *trace_id)
+{
+	size_t		off,
+				vlen;
+	char		span_id[17];
+
+	spans->n = 0;
+	trace_id[0] = '\0';
+	if (quick_value(body, len, "traceparent", 11, &off, &vlen))
+	{
+		if (!pgi_traceparent_ids(body + off, vlen, trace_id, span_id))
+			trace_id[0] = '\0';
+		spans->off[0] = off;
+		spans->len[0] = vlen;
+		spans->n = 1;
+	}
+	if (quick_value(body, len, "tracestate", 10, &off, &vlen))
+	{
+		/* keep them in body order, as the parser reports them */
+		if (spans->n == 1 && off < spans->off[0])
+		{
+			spans->off[1] = spans->off[0];
+			spans->len[1] = spans->len[0];
+			spans->off[0] = off;
+			spans->len[0] = vlen;
+		}
+		else
+		{
+			spans->off[spans->n] = off;
+			spans->len[spans->n] = vlen;
+		}
+		spans->n++;
+	}
+	return spans->n;
+}
+
+int
+pgi_find_trailing_comment(const char *text, size_t len, size_t *body_off,
+						  size_t *body_len)
+{
+	if (text == NULL)
+		return 0;
+	return find_trailing(text, len, body_off, body_len);
 }
 
 int

@@ -70,6 +70,38 @@ extern int	pgi_comment_find(const char *text, size_t len,
  */
 extern int	pgi_comment_parse(const char *body, size_t len, PgiTagSet *out);
 
+/*
+ * Where the per-request values (traceparent, tracestate) sit in a comment
+ * body, so that a cache can key on the rest: two bodies equal outside these
+ * spans, with the spans at the same places, parse to the same tag set.
+ */
+#define PGI_TRACE_SPANS 2
+typedef struct PgiTraceSpans
+{
+	int			n;
+	size_t		off[PGI_TRACE_SPANS];	/* body offsets, ascending */
+	size_t		len[PGI_TRACE_SPANS];
+} PgiTraceSpans;
+
+/* pgi_comment_parse, also reporting the spans of the trace values it skipped. */
+extern int	pgi_comment_parse_spans(const char *body, size_t len, PgiTagSet *out,
+									PgiTraceSpans *spans);
+
+/*
+ * The spans a parse would report, found cheaply (no decoding) and only where
+ * the value is plain enough to be read byte for byte; also traceparent's
+ * trace id (33 bytes, "" if none).  A cache hit on the rest is exact.
+ */
+extern int	pgi_comment_quick_spans(const char *body, size_t len, PgiTraceSpans *spans,
+									char *trace_id);
+
+/* The comment at the end of a text only (see pgi_comment_find). */
+extern int	pgi_find_trailing_comment(const char *text, size_t len,
+									  size_t *body_off, size_t *body_len);
+
+/* W3C traceparent ids (lowercase) from a value; returns 0 if malformed. */
+extern int	pgi_traceparent_ids(const char *v, size_t len, char *trace_id, char *span_id);
+
 /* Convenience: find + parse over a whole statement text. */
 extern int	pgi_tags_from_text(const char *text, size_t len, PgiTagSet *out);
 

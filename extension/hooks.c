@@ -19,6 +19,7 @@
 #include "storage/proc.h"
 #include "tcop/utility.h"
 
+#include "attribution.h"
 #include "pg_insights.h"
 
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
@@ -30,6 +31,41 @@ static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 /* Depth of executor/utility calls in progress in this backend. */
 static int	nesting_level = 0;
+
+/*
+ * Executions whose plan we asked to instrument: only their plans are walked,
+ * not those that EXPLAIN ANALYZE or auto_explain instrumented.  A short
+ * list, since only executions in progress are on it; cleared at transaction
+ * end, where an error may have left some.
+ */
+#define PGI_MAX_SAMPLED 8
+static QueryDesc *sampled[PGI_MAX_SAMPLED];
+static int	nsampled = 0;
+
+static bool
+sampled_take(QueryDesc *queryDesc)
+{
+	int			i;
+
+	for (i = 0; i < nsampled; i++)
+	{
+		if (sampled[i] == queryDesc)
+		{
+			sampled[i] = sampled[--nsampled];
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+pgi_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_PREPARE)
+		nsampled = 0;
+}
 
 #define pgi_enabled(level) \
 	(!IsParallelWorker() && pgi_shared != NULL && \
@@ -48,53 +84,6 @@ make_key(PgiShapeKey *key, uint64 shape_id, bool toplevel)
 	key->dbid = MyDatabaseId;
 	key->shape_id = shape_id;
 	key->toplevel = toplevel;
-}
-
-/*
- * Parse the sqlcommenter comment of the source text, if any.  Returns the
- * tag set or NULL.  The scan stops at the first bytes that rule a comment
- * out, so statements without one cost almost nothing.
- */
-static PgiTagSet *
-capture_tags(const char *source, PgiTagSet *ts)
-{
-	size_t		len;
-	int			n;
-
-	if (!pgi_capture_comments || source == NULL)
-		return NULL;
-	len = strlen(source);
-
-	/* fast exit: no comment can be at either end */
-	{
-		size_t		e = len,
-					b = 0;
-
-		while (e > 0 && (source[e - 1] == ' ' || source[e - 1] == ';' || source[e - 1] == '\n' ||
-						 source[e - 1] == '\t' || source[e - 1] == '\r'))
-			e--;
-		while (b < len && (source[b] == ' ' || source[b] == '\n' || source[b] == '\t' || source[b] == '\r'))
-			b++;
-		if ((e < 4 || source[e - 1] != '/') && (b + 1 >= len || source[b] != '/'))
-			return NULL;
-	}
-	n = pgi_tags_from_text(source, len, ts);
-	if (ts->flags & PGI_TAGS_REJECTED)
-		pg_atomic_fetch_add_u64(&pgi_shared->comments_rejected, 1);
-	if (ts->flags & PGI_TAGS_TRUNCATED)
-		pg_atomic_fetch_add_u64(&pgi_shared->tags_truncated, 1);
-	if (n <= 0)
-		return NULL;
-	/* tag values reach SQL as text: keep them valid in this database */
-	if (GetDatabaseEncoding() != PG_UTF8)
-	{
-		int			i;
-
-		for (i = 0; i < ts->used; i++)
-			if ((unsigned char) ts->buf[i] >= 0x80)
-				ts->buf[i] = '?';
-	}
-	return ts;
 }
 
 /* ---- entry sources, built only when an entry is created ---- */
@@ -172,13 +161,15 @@ build_from_utility(void *arg, PgiEntrySource *src)
 
 static void
 push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *stats,
-		   const PgiTagSet *tags, uint64 tagset_id)
+		   const PgiCaptured *cap)
 {
 	PgiEvent	ev;
 	int			loc = queryDesc->plannedstmt->stmt_location;
 	int			len = queryDesc->plannedstmt->stmt_len;
 	const char *text = CleanQuerytext(queryDesc->sourceText, &loc, &len);
 
+	/* no uninitialised byte (padding, the trace id's tail) reaches shmem */
+	memset(&ev, 0, sizeof(ev));
 	ev.seq = 0;
 	ev.end_time = stats->now;
 	ev.pid = MyProcPid;
@@ -191,12 +182,10 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	ev.rows = stats->rows;
 	ev.reads = stats->bufusage->shared_blks_hit + stats->bufusage->shared_blks_read;
 	ev.param_hash = pgi_param_hash(text, len, queryDesc->params);
-	ev.tagset_id = tagset_id;
+	ev.tagset_id = cap->tags.ntags > 0 ? cap->tags.tagset_id : 0;
 	ev.offset_value = pgi_plan_offset(queryDesc);
-	if (tags && tags->trace_id[0] != '\0')
-		memcpy(ev.trace_id, tags->trace_id, sizeof(ev.trace_id));
-	else
-		ev.trace_id[0] = '\0';
+	memcpy(ev.trace_id, cap->trace_id, sizeof(ev.trace_id));
+	ev.trace_id[sizeof(ev.trace_id) - 1] = '\0';
 	ev.toplevel = key->toplevel;
 	ev.in_xact_block = IsTransactionBlock();
 	pgi_event_push(&ev);
@@ -257,8 +246,12 @@ pgi_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	/* per-node row counts on sampled executions (plan signals) */
 	if (pgi_enabled(nesting_level) && queryDesc->plannedstmt->queryId != UINT64CONST(0) &&
-		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && pgi_plan_should_sample())
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && nsampled < PGI_MAX_SAMPLED &&
+		pgi_plan_should_sample())
+	{
 		queryDesc->instrument_options |= INSTRUMENT_ROWS;
+		sampled[nsampled++] = queryDesc;
+	}
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -322,12 +315,10 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		pgi_enabled(nesting_level))
 	{
 		uint64		shape_id;
-		uint64		tagset_id;
 		PgiShapeCacheSlot *slot;
 		PgiShapeKey key;
 		PgiExecStats stats;
-		PgiTagSet	ts;
-		PgiTagSet  *tags;
+		PgiCaptured cap;
 		ExecSourceArg arg = {queryDesc};
 		TupleDesc	tupdesc = queryDesc->tupDesc;
 
@@ -351,15 +342,18 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		stats.walusage = &queryDesc->totaltime->walusage;
 		stats.row_width = queryDesc->plannedstmt->planTree->plan_width;
 		stats.ncolumns = (tupdesc && queryDesc->operation == CMD_SELECT) ? tupdesc->natts : 0;
-		stats.plan_json = (queryDesc->instrument_options & INSTRUMENT_ROWS) ?
+		stats.plan_json = (sampled_take(queryDesc) &&
+						   (queryDesc->instrument_options & INSTRUMENT_ROWS)) ?
 			pgi_plan_json(queryDesc) : NULL;
-		tags = capture_tags(queryDesc->sourceText, &ts);
-		tagset_id = tags ? pgi_tagset_hash(tags) : 0;
-		pgi_store_add(&key, build_from_exec, &arg, &stats, tags, tagset_id,
-					  slot ? &slot->hint : NULL);
+		pgi_capture(queryDesc->sourceText, queryDesc->plannedstmt->stmt_location,
+					queryDesc->plannedstmt->stmt_len, &cap);
+		pgi_store_add(&key, build_from_exec, &arg, &stats,
+					  cap.tags.ntags > 0 ? &cap.tags : NULL, slot ? &slot->hint : NULL);
 		if (pgi_event_ring_size > 0)
-			push_event(queryDesc, &key, &stats, tags, tagset_id);
+			push_event(queryDesc, &key, &stats, &cap);
 	}
+	else if (nsampled > 0)
+		(void) sampled_take(queryDesc);
 
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);
@@ -401,8 +395,7 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					walusage;
 		PgiShapeKey key;
 		PgiExecStats stats;
-		PgiTagSet	ts;
-		PgiTagSet  *tags;
+		PgiCaptured cap;
 		UtilitySourceArg arg = {pstmt, queryString};
 		uint64		shape_id;
 		int			loc = pstmt->stmt_location,
@@ -447,9 +440,28 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		stats.row_width = 0;
 		stats.ncolumns = 0;
 		stats.plan_json = NULL;
-		tags = capture_tags(queryString, &ts);
-		pgi_store_add(&key, build_from_utility, &arg, &stats, tags,
-					  tags ? pgi_tagset_hash(tags) : 0, NULL);
+		pgi_capture(queryString, pstmt->stmt_location, pstmt->stmt_len, &cap);
+		pgi_store_add(&key, build_from_utility, &arg, &stats,
+					  cap.tags.ntags > 0 ? &cap.tags : NULL, NULL);
+	}
+	else if (pgi_enabled(nesting_level) && PGI_HANDLED_UTILITY(parsetree))
+	{
+		/*
+		 * Not counted, but what runs inside (DO, CALL, a function in COPY)
+		 * is nested all the same.  EXECUTE and PREPARE stay at this level:
+		 * their statement is the client's own.
+		 */
+		nesting_level++;
+		PG_TRY();
+		{
+			call_process_utility(pstmt, queryString, readOnlyTree, context,
+								 params, queryEnv, dest, qc);
+		}
+		PG_FINALLY();
+		{
+			nesting_level--;
+		}
+		PG_END_TRY();
 	}
 	else
 		call_process_utility(pstmt, queryString, readOnlyTree, context,
@@ -471,4 +483,5 @@ pgi_install_hooks(void)
 	ExecutorEnd_hook = pgi_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = pgi_ProcessUtility;
+	RegisterXactCallback(pgi_xact_callback, NULL);
 }

@@ -124,22 +124,28 @@ typedef struct PgiShapeEntry
 	int			ntables;
 	int			text_len;		/* text lives in the texts area at slot */
 	int			tagsets;		/* live attribution entries of this shape */
+	int32		first_tag;		/* its tag-set slots: a doubly linked list, -1 ends */
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	int32		usage;			/* clock-sweep usage count */
-	slock_t		mutex;			/* protects the fields below */
+	slock_t		mutex;			/* protects in_use/key reads without the
+								 * LWLock and the fields below */
 	int32		row_width;		/* planner's width of a result row (last) */
 	int32		ncolumns;		/* columns per result row (last) */
+	PgiCounters counters;
+	slock_t		plan_mutex;		/* protects the plan: copied apart from the
+								 * counters, so no 1 kB copy under mutex */
 	TimestampTz plan_sampled_at;
 	char		plan_json[PGI_PLAN_LEN];	/* last sampled plan, "" if none */
-	PgiCounters counters;
 } PgiShapeEntry;
 
 typedef struct PgiTagEntry
 {
 	PgiTagKey	key;
 	bool		in_use;
-	int32		shape_slot;		/* owning shape slot when created */
+	int32		shape_slot;		/* owning shape slot (tag sets die with it) */
+	int32		next_tag;		/* the owner's list of tag-set slots */
+	int32		prev_tag;
 	int			ntags;
 	int			tagbuf_len;
 	char		tagbuf[PGI_ATTR_TAGBUF];
@@ -186,6 +192,7 @@ typedef struct PgiShared
 	pg_atomic_uint64 tags_truncated;
 	pg_atomic_uint64 shape_cache_misses;
 	pg_atomic_uint64 generation;	/* bumped whenever a shape entry goes away */
+	pg_atomic_uint64 exclusive_locks;	/* exclusive acquisitions of lock */
 } PgiShared;
 
 /* Shared state attached in every process (store.c) */
@@ -272,18 +279,28 @@ extern Size pgi_shmem_size(void);
 extern void pgi_shmem_init(void);
 extern bool pgi_store_exists(const PgiShapeKey *key);
 extern void pgi_store_ensure(const PgiShapeKey *key, PgiSourceBuilder build, void *arg);
-/*
- * Where a backend last found an entry: valid while the store's generation is
- * unchanged (no entry went away, so no slot changed owner).
- */
+/* Where a backend last found an entry: checked against the key before use. */
 typedef struct PgiSlotHint
 {
 	int32		slot;
-	uint64		gen;
 } PgiSlotHint;
 
+/*
+ * A tag set as the store keeps it: "key\0value\0" pairs, built once per
+ * distinct comment (attribution.c), with the backend's memory of the slot
+ * where the store last found it.
+ */
+typedef struct PgiStoreTags
+{
+	uint64		tagset_id;
+	const char *buf;
+	int			len;
+	int			ntags;
+	int32	   *slot_hint;		/* may be NULL */
+} PgiStoreTags;
+
 extern void pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
-						  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id,
+						  const PgiExecStats *stats, const PgiStoreTags *tags,
 						  PgiSlotHint *hint);
 extern uint64 pgi_store_generation(void);
 extern void pgi_store_reset(bool all, uint64 shape_id);

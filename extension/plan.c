@@ -68,6 +68,7 @@ typedef struct PlanJsonState
 	StringInfoData buf;
 	int			nodes;
 	int			limit;			/* keep the JSON under this many bytes */
+	bool		full;			/* a node did not fit: stop walking */
 } PlanJsonState;
 
 static const char *
@@ -164,6 +165,8 @@ plan_walker(PlanState *ps, void *context)
 
 	if (ps == NULL)
 		return false;
+	if (st->full)
+		return true;			/* a plan over 10k partitions ends here */
 	kind = scan_kind(ps, &indexid);
 	if (kind != NULL && ((ScanState *) ps)->ss_currentRelation != NULL)
 	{
@@ -200,6 +203,8 @@ plan_walker(PlanState *ps, void *context)
 			appendBinaryStringInfo(&st->buf, node.data, node.len);
 			st->nodes++;
 		}
+		else
+			st->full = true;
 		pfree(node.data);
 	}
 	return planstate_tree_walker(ps, plan_walker, context);
@@ -216,6 +221,7 @@ pgi_plan_json(QueryDesc *queryDesc)
 	initStringInfo(&st.buf);
 	st.nodes = 0;
 	st.limit = PGI_PLAN_LEN - 1;
+	st.full = false;
 	appendStringInfo(&st.buf, "{\"width\":%d,\"nodes\":[",
 					 queryDesc->plannedstmt->planTree->plan_width);
 	plan_walker(queryDesc->planstate, &st);

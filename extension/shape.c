@@ -209,11 +209,55 @@ pgi_shape_for_utility(const char *text, int len)
 	return h != 0 ? h : UINT64CONST(1);
 }
 
-/* ---- per-backend cache: queryid -> shape (2-way set associative) ---- */
+/*
+ * ---- per-backend cache: queryid -> shape ----
+ *
+ * A 2-way set associative array in front of a hash table that keeps every
+ * mapping this backend computed: a prepared statement whose slot was pushed
+ * out by other parses still finds its shape at execution, when only core's
+ * queryid is known (item: one statement, one shape, whatever the cache
+ * state).  The table is bounded; when full it starts over (counted).
+ */
 
 #define SHAPE_CACHE_SETS 2048
+#define SHAPE_MAP_MAX	65536
 
 static PgiShapeCacheSlot *shape_cache = NULL;
+static HTAB *shape_map = NULL;
+
+typedef struct ShapeMapEntry
+{
+	uint64		queryid;
+	uint64		shape_id;
+} ShapeMapEntry;
+
+static void
+shape_map_put(uint64 queryid, uint64 shape_id)
+{
+	ShapeMapEntry *e;
+	bool		found;
+
+	if (shape_map != NULL && hash_get_num_entries(shape_map) >= SHAPE_MAP_MAX)
+	{
+		hash_destroy(shape_map);
+		shape_map = NULL;
+		pg_atomic_fetch_add_u64(&pgi_shared->shape_cache_misses, 1);
+	}
+	if (shape_map == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(ShapeMapEntry);
+		ctl.hcxt = TopMemoryContext;
+		shape_map = hash_create("pg_insights shape map", 1024, &ctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	e = hash_search(shape_map, &queryid, HASH_ENTER_NULL, &found);
+	if (e != NULL)
+		e->shape_id = shape_id;
+}
 
 static PgiShapeCacheSlot *
 cache_set(uint64 queryid)
@@ -248,6 +292,20 @@ pgi_shape_cache_get(uint64 queryid)
 		set[1] = tmp;
 		return &set[0];
 	}
+	if (shape_map != NULL)
+	{
+		ShapeMapEntry *e = hash_search(shape_map, &queryid, HASH_FIND, NULL);
+
+		if (e != NULL)
+		{
+			set[1] = set[0];
+			memset(&set[0], 0, sizeof(PgiShapeCacheSlot));
+			set[0].queryid = queryid;
+			set[0].shape_id = e->shape_id;
+			set[0].hint.slot = -1;
+			return &set[0];
+		}
+	}
 	return NULL;
 }
 
@@ -258,10 +316,12 @@ pgi_shape_cache_put(uint64 queryid, uint64 shape_id)
 
 	if (set == NULL)
 		return NULL;
+	shape_map_put(queryid, shape_id);
 	set[1] = set[0];
 	memset(&set[0], 0, sizeof(PgiShapeCacheSlot));
 	set[0].queryid = queryid;
 	set[0].shape_id = shape_id;
+	set[0].hint.slot = -1;
 	return &set[0];
 }
 

@@ -11,6 +11,13 @@
  * ever looks at more than a window of entries under the exclusive lock.
  * (Halving instead of decrementing loses hot entries under heavy churn: the
  * hand laps a small table every few milliseconds.)
+ *
+ * Steady state takes no exclusive lock and, when the backend remembers where
+ * its entries live, not even the shared one: a slot hint is checked against
+ * the entry's key under the entry's spinlock, and a slot only changes owner
+ * (key, in_use) with both the exclusive lock and that spinlock held.  A tag
+ * set over its shape's cap is counted as dropped under the shared lock.  Tag
+ * sets die with their shape, so a shape that comes back starts without any.
  */
 #include "postgres.h"
 
@@ -165,10 +172,13 @@ pgi_shmem_init(void)
 		pg_atomic_init_u64(&pgi_shared->tags_truncated, 0);
 		pg_atomic_init_u64(&pgi_shared->shape_cache_misses, 0);
 		pg_atomic_init_u64(&pgi_shared->generation, 1);
+		pg_atomic_init_u64(&pgi_shared->exclusive_locks, 0);
 		for (i = 0; i < pgi_max_shapes; i++)
 		{
 			pgi_shapes[i].in_use = false;
+			pgi_shapes[i].first_tag = -1;
 			SpinLockInit(&pgi_shapes[i].mutex);
+			SpinLockInit(&pgi_shapes[i].plan_mutex);
 		}
 		for (i = 0; i < pgi_max_tagsets; i++)
 		{
@@ -263,34 +273,53 @@ tag_decay(int slot)
 		pgi_tags[slot].usage--;
 }
 
-/* Release a shape slot; exclusive lock held. */
+/* Take the store lock exclusively, counted in insights.info. */
 static void
-free_shape_slot(int slot)
+lock_exclusive(void)
 {
-	PgiShapeEntry *e = &pgi_shapes[slot];
-
-	hash_search(pgi_shape_hash, &e->key, HASH_REMOVE, NULL);
-	e->in_use = false;
-	pgi_shape_free[(*pgi_shape_nfree)++] = slot;
-	pgi_shared->nshapes--;
-	/* backends that remember "this entry exists" must look again */
-	pg_atomic_fetch_add_u64(&pgi_shared->generation, 1);
+	LWLockAcquire(pgi_shared->lock, LW_EXCLUSIVE);
+	pg_atomic_fetch_add_u64(&pgi_shared->exclusive_locks, 1);
 }
 
+/* Release a tag-set slot and unlink it from its shape; exclusive lock held. */
 static void
 free_tag_slot(int slot)
 {
 	PgiTagEntry *t = &pgi_tags[slot];
 	PgiShapeEntry *owner = &pgi_shapes[t->shape_slot];
 
-	/* the owner's count of tag sets only if it still is the same shape */
-	if (owner->in_use && memcmp(&owner->key, &t->key.shape, sizeof(PgiShapeKey)) == 0 &&
-		owner->tagsets > 0)
+	if (t->prev_tag >= 0)
+		pgi_tags[t->prev_tag].next_tag = t->next_tag;
+	else
+		owner->first_tag = t->next_tag;
+	if (t->next_tag >= 0)
+		pgi_tags[t->next_tag].prev_tag = t->prev_tag;
+	if (owner->tagsets > 0)
 		owner->tagsets--;
 	hash_search(pgi_tag_hash, &t->key, HASH_REMOVE, NULL);
+	SpinLockAcquire(&t->mutex);
 	t->in_use = false;
+	SpinLockRelease(&t->mutex);
 	pgi_tag_free[(*pgi_tag_nfree)++] = slot;
 	pgi_shared->ntagsets--;
+}
+
+/* Release a shape slot and its tag sets; exclusive lock held. */
+static void
+free_shape_slot(int slot)
+{
+	PgiShapeEntry *e = &pgi_shapes[slot];
+
+	while (e->first_tag >= 0)
+		free_tag_slot(e->first_tag);
+	hash_search(pgi_shape_hash, &e->key, HASH_REMOVE, NULL);
+	SpinLockAcquire(&e->mutex);
+	e->in_use = false;
+	SpinLockRelease(&e->mutex);
+	pgi_shape_free[(*pgi_shape_nfree)++] = slot;
+	pgi_shared->nshapes--;
+	/* backends that remember "this entry exists" must look again */
+	pg_atomic_fetch_add_u64(&pgi_shared->generation, 1);
 }
 
 /* Insert a shape entry; exclusive lock held.  Returns its slot or -1. */
@@ -323,8 +352,6 @@ insert_shape(const PgiShapeKey *key, const PgiEntrySource *src)
 	lk->slot = slot;
 
 	e = &pgi_shapes[slot];
-	e->key = *key;
-	e->in_use = true;
 	e->queryid = src->queryid;
 	strlcpy(e->command, src->command ? src->command : "", PGI_COMMAND_LEN);
 	e->ntables = src->ntables;
@@ -336,6 +363,7 @@ insert_shape(const PgiShapeKey *key, const PgiEntrySource *src)
 	pgi_entry_text(slot)[e->text_len] = '\0';
 	e->text_truncated = src->text_truncated || src->text_len > e->text_len;
 	e->tagsets = 0;
+	e->first_tag = -1;
 	e->first_seen = e->last_seen = GetCurrentTimestamp();
 	e->usage = 1;
 	e->row_width = 0;
@@ -343,40 +371,20 @@ insert_shape(const PgiShapeKey *key, const PgiEntrySource *src)
 	e->plan_json[0] = '\0';
 	e->plan_sampled_at = 0;
 	memset(&e->counters, 0, sizeof(PgiCounters));
+	/* lock-free writers check the key under the spinlock: publish it last */
+	SpinLockAcquire(&e->mutex);
+	e->key = *key;
+	e->in_use = true;
+	SpinLockRelease(&e->mutex);
 	pgi_shared->nshapes++;
 	if (e->text_truncated)
 		pg_atomic_fetch_add_u64(&pgi_shared->texts_truncated, 1);
 	return slot;
 }
 
-static int
-serialize_tags(const PgiTagSet *ts, char *buf, int bufsz, int *ntags)
-{
-	int			used = 0;
-	int			i;
-
-	*ntags = 0;
-	for (i = 0; i < ts->ntags; i++)
-	{
-		const PgiTag *t = &ts->tags[i];
-		int			need = t->key_len + 1 + t->val_len + 1;
-
-		if (used + need > bufsz)
-			break;
-		memcpy(buf + used, ts->buf + t->key_off, t->key_len);
-		used += t->key_len;
-		buf[used++] = '\0';
-		memcpy(buf + used, ts->buf + t->val_off, t->val_len);
-		used += t->val_len;
-		buf[used++] = '\0';
-		(*ntags)++;
-	}
-	return used;
-}
-
 /* Insert an attribution entry; exclusive lock held.  Returns slot or -1. */
 static int
-insert_tagset(const PgiTagKey *key, int shape_slot, const PgiTagSet *ts)
+insert_tagset(const PgiTagKey *key, int shape_slot, const PgiStoreTags *ts)
 {
 	PgiShapeEntry *owner = &pgi_shapes[shape_slot];
 	PgiTagLookup *lk;
@@ -411,30 +419,41 @@ insert_tagset(const PgiTagKey *key, int shape_slot, const PgiTagSet *ts)
 	}
 	lk->slot = slot;
 	t = &pgi_tags[slot];
-	t->key = *key;
-	t->in_use = true;
 	t->shape_slot = shape_slot;
-	t->tagbuf_len = serialize_tags(ts, t->tagbuf, PGI_ATTR_TAGBUF, &t->ntags);
+	t->tagbuf_len = Min(Max(ts->len, 0), PGI_ATTR_TAGBUF - 1);
+	if (t->tagbuf_len > 0)
+		memcpy(t->tagbuf, ts->buf, t->tagbuf_len);
+	t->tagbuf[t->tagbuf_len] = '\0';
+	t->ntags = ts->ntags;
 	t->first_seen = t->last_seen = GetCurrentTimestamp();
 	t->usage = 1;
 	t->calls = 0;
 	t->total_time = 0;
 	t->rows = 0;
 	t->reads = 0;
+	t->prev_tag = -1;
+	t->next_tag = owner->first_tag;
+	if (owner->first_tag >= 0)
+		pgi_tags[owner->first_tag].prev_tag = slot;
+	owner->first_tag = slot;
+	SpinLockAcquire(&t->mutex);
+	t->key = *key;
+	t->in_use = true;
+	SpinLockRelease(&t->mutex);
 	owner->tagsets++;
 	pgi_shared->ntagsets++;
 	return slot;
 }
 
+/* Add one execution to an entry's counters; e->mutex held. */
 static void
-update_shape(PgiShapeEntry *e, const PgiExecStats *s, TimestampTz now)
+add_counters(PgiShapeEntry *e, const PgiExecStats *s)
 {
 	PgiCounters *c = &e->counters;
 	const BufferUsage *bu = s->bufusage;
 	const WalUsage *wu = s->walusage;
 	double		old_mean;
 
-	SpinLockAcquire(&e->mutex);
 	c->calls++;
 	c->total_time += s->time_ms;
 	if (c->calls == 1)
@@ -485,30 +504,61 @@ update_shape(PgiShapeEntry *e, const PgiExecStats *s, TimestampTz now)
 		e->ncolumns = s->ncolumns;
 	}
 	if (s->plan_json != NULL)
-	{
 		c->plan_samples++;
-		strlcpy(e->plan_json, s->plan_json, PGI_PLAN_LEN);
-		e->plan_sampled_at = now;
-	}
-	e->last_seen = now;
+	e->last_seen = s->now;
 	if (e->usage < PGI_USAGE_MAX)
 		e->usage++;
-	SpinLockRelease(&e->mutex);
 }
 
-static void
-update_tagset(PgiTagEntry *t, const PgiExecStats *s, TimestampTz now)
+/*
+ * Add one execution to the entry at slot if it still holds key.  Safe
+ * without the LWLock: owner changes happen under e->mutex too.
+ */
+static bool
+update_shape_if(int slot, const PgiShapeKey *key, const PgiExecStats *s)
 {
+	PgiShapeEntry *e = &pgi_shapes[slot];
+	bool		ok;
+
+	SpinLockAcquire(&e->mutex);
+	ok = e->in_use && memcmp(&e->key, key, sizeof(PgiShapeKey)) == 0;
+	if (ok)
+		add_counters(e, s);
+	SpinLockRelease(&e->mutex);
+	return ok;
+}
+
+/* The sampled plan, apart from the counters; the LWLock is held. */
+static void
+store_plan(PgiShapeEntry *e, const PgiExecStats *s)
+{
+	SpinLockAcquire(&e->plan_mutex);
+	strlcpy(e->plan_json, s->plan_json, PGI_PLAN_LEN);
+	e->plan_sampled_at = s->now;
+	SpinLockRelease(&e->plan_mutex);
+}
+
+static bool
+update_tagset_if(int slot, const PgiTagKey *key, const PgiExecStats *s)
+{
+	PgiTagEntry *t = &pgi_tags[slot];
+	bool		ok;
+
 	SpinLockAcquire(&t->mutex);
-	t->calls++;
-	t->total_time += s->time_ms;
-	t->rows += s->rows;
-	if (s->bufusage)
-		t->reads += s->bufusage->shared_blks_hit + s->bufusage->shared_blks_read;
-	t->last_seen = now;
-	if (t->usage < PGI_USAGE_MAX)
-		t->usage++;
+	ok = t->in_use && memcmp(&t->key, key, sizeof(PgiTagKey)) == 0;
+	if (ok)
+	{
+		t->calls++;
+		t->total_time += s->time_ms;
+		t->rows += s->rows;
+		if (s->bufusage)
+			t->reads += s->bufusage->shared_blks_hit + s->bufusage->shared_blks_read;
+		t->last_seen = s->now;
+		if (t->usage < PGI_USAGE_MAX)
+			t->usage++;
+	}
 	SpinLockRelease(&t->mutex);
+	return ok;
 }
 
 static int
@@ -550,7 +600,7 @@ pgi_store_ensure(const PgiShapeKey *key, PgiSourceBuilder build, void *arg)
 	build(arg, &src);
 	if (src.text == NULL)
 		return;
-	LWLockAcquire(pgi_shared->lock, LW_EXCLUSIVE);
+	lock_exclusive();
 	if (find_shape(key) < 0)
 		insert_shape(key, &src);
 	LWLockRelease(pgi_shared->lock);
@@ -567,61 +617,86 @@ pgi_store_generation(void)
 	return pg_atomic_read_u64(&pgi_shared->generation);
 }
 
-/*
- * The slot of key: from the hint when no entry went away since it was taken
- * (checked against the key anyway), else from the hash table.  Lock held.
- */
+/* The slot of key, from the hint or the hash table; the LWLock is held. */
 static int
 find_shape_hinted(const PgiShapeKey *key, PgiSlotHint *hint)
 {
-	uint64		gen = pg_atomic_read_u64(&pgi_shared->generation);
 	int			slot;
 
-	if (hint != NULL && hint->gen == gen && hint->slot >= 0 &&
-		hint->slot < pgi_shared->max_shapes && pgi_shapes[hint->slot].in_use &&
+	if (hint != NULL && hint->slot >= 0 && hint->slot < pgi_shared->max_shapes &&
+		pgi_shapes[hint->slot].in_use &&
 		memcmp(&pgi_shapes[hint->slot].key, key, sizeof(PgiShapeKey)) == 0)
 		return hint->slot;
 	slot = find_shape(key);
 	if (hint != NULL)
-	{
 		hint->slot = slot;
-		hint->gen = gen;
-	}
 	return slot;
 }
 
+/*
+ * Add one execution.  In steady state the entries are where the backend saw
+ * them last and only their spinlocks are taken; else the shared lock finds
+ * them (a tag set over its shape's cap is dropped, counted, right there);
+ * only a new entry takes the exclusive lock, with its source built before.
+ */
 void
 pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
-			  const PgiExecStats *stats, const PgiTagSet *tags, uint64 tagset_id,
+			  const PgiExecStats *stats, const PgiStoreTags *tags,
 			  PgiSlotHint *hint)
 {
 	PgiTagKey	tkey;
 	bool		want_tags = tags != NULL && tags->ntags > 0;
+	bool		shape_done = false,
+				tag_done = !want_tags;
 	int			slot,
-				tslot = -1;
-	TimestampTz now = stats->now;
+				tslot;
 	PgiEntrySource src;
 
 	if (want_tags)
 	{
 		memset(&tkey, 0, sizeof(tkey));
 		tkey.shape = *key;
-		tkey.tagset_id = tagset_id;
+		tkey.tagset_id = tags->tagset_id;
+	}
+
+	/* no lock: slot hints checked under the entries' spinlocks */
+	if (stats->plan_json == NULL && hint != NULL && hint->slot >= 0 &&
+		hint->slot < pgi_shared->max_shapes)
+	{
+		shape_done = update_shape_if(hint->slot, key, stats);
+		if (shape_done && !tag_done && tags->slot_hint != NULL &&
+			*tags->slot_hint >= 0 && *tags->slot_hint < pgi_shared->max_tagsets)
+			tag_done = update_tagset_if(*tags->slot_hint, &tkey, stats);
+		if (shape_done && tag_done)
+			return;
 	}
 
 	LWLockAcquire(pgi_shared->lock, LW_SHARED);
 	slot = find_shape_hinted(key, hint);
-	if (slot >= 0 && want_tags)
-		tslot = find_tagset(&tkey);
-	if (slot >= 0 && (!want_tags || tslot >= 0))
+	if (slot >= 0)
 	{
-		update_shape(&pgi_shapes[slot], stats, now);
-		if (tslot >= 0)
-			update_tagset(&pgi_tags[tslot], stats, now);
-		LWLockRelease(pgi_shared->lock);
-		return;
+		if (!shape_done)
+			shape_done = update_shape_if(slot, key, stats);
+		if (stats->plan_json != NULL)
+			store_plan(&pgi_shapes[slot], stats);
+		if (!tag_done)
+		{
+			tslot = find_tagset(&tkey);
+			if (tags->slot_hint != NULL)
+				*tags->slot_hint = tslot;
+			if (tslot >= 0)
+				tag_done = update_tagset_if(tslot, &tkey, stats);
+			else if (pgi_shapes[slot].tagsets >= pgi_max_tagsets_per_shape)
+			{
+				pg_atomic_fetch_add_u64(&pgi_shared->tagsets_dropped, 1);
+				tag_done = true;
+			}
+		}
 	}
 	LWLockRelease(pgi_shared->lock);
+	/* counted before its entry went away: its tag sets went with it */
+	if (shape_done && (tag_done || slot < 0))
+		return;
 
 	memset(&src, 0, sizeof(src));
 	if (slot < 0)
@@ -631,20 +706,29 @@ pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *arg,
 			return;
 	}
 
-	LWLockAcquire(pgi_shared->lock, LW_EXCLUSIVE);
+	lock_exclusive();
 	slot = find_shape(key);
 	if (slot < 0 && src.text != NULL)
 		slot = insert_shape(key, &src);
+	if (hint != NULL)
+		hint->slot = slot;
 	if (slot >= 0)
 	{
-		update_shape(&pgi_shapes[slot], stats, now);
-		if (want_tags)
+		if (!shape_done)
+		{
+			update_shape_if(slot, key, stats);
+			if (stats->plan_json != NULL)
+				store_plan(&pgi_shapes[slot], stats);
+		}
+		if (!tag_done)
 		{
 			tslot = find_tagset(&tkey);
 			if (tslot < 0)
 				tslot = insert_tagset(&tkey, slot, tags);
+			if (tags->slot_hint != NULL)
+				*tags->slot_hint = tslot;
 			if (tslot >= 0)
-				update_tagset(&pgi_tags[tslot], stats, now);
+				update_tagset_if(tslot, &tkey, stats);
 		}
 	}
 	LWLockRelease(pgi_shared->lock);
@@ -656,12 +740,7 @@ pgi_store_reset(bool all, uint64 shape_id)
 {
 	int			i;
 
-	LWLockAcquire(pgi_shared->lock, LW_EXCLUSIVE);
-	for (i = 0; i < pgi_shared->max_tagsets; i++)
-	{
-		if (pgi_tags[i].in_use && (all || pgi_tags[i].key.shape.shape_id == shape_id))
-			free_tag_slot(i);
-	}
+	lock_exclusive();
 	for (i = 0; i < pgi_shared->max_shapes; i++)
 	{
 		if (pgi_shapes[i].in_use && (all || pgi_shapes[i].key.shape_id == shape_id))
@@ -720,22 +799,22 @@ pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text)
 bool
 pgi_store_restore_tagset(const PgiTagEntry *saved)
 {
-	PgiTagSet	ts;
+	PgiStoreTags ts;
 	int			shape_slot = find_shape(&saved->key.shape);
 	int			slot;
 	PgiTagEntry *t;
 
 	if (shape_slot < 0 || *pgi_tag_nfree == 0 || find_tagset(&saved->key) >= 0)
 		return false;
-	ts.ntags = 0;
+	memset(&ts, 0, sizeof(ts));
+	ts.tagset_id = saved->key.tagset_id;
+	ts.buf = saved->tagbuf;
+	ts.len = Min(Max(saved->tagbuf_len, 0), PGI_ATTR_TAGBUF - 1);
+	ts.ntags = saved->ntags;
 	slot = insert_tagset(&saved->key, shape_slot, &ts);
 	if (slot < 0)
 		return false;
 	t = &pgi_tags[slot];
-	memcpy(t->tagbuf, saved->tagbuf, PGI_ATTR_TAGBUF);
-	t->tagbuf_len = Min(Max(saved->tagbuf_len, 0), PGI_ATTR_TAGBUF - 1);
-	t->tagbuf[t->tagbuf_len] = '\0';
-	t->ntags = saved->ntags;
 	t->first_seen = saved->first_seen;
 	t->last_seen = saved->last_seen;
 	t->usage = saved->usage;

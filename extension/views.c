@@ -29,7 +29,7 @@ PG_FUNCTION_INFO_V1(pg_insights_reset);
 
 #define QUERIES_COLS 44
 #define ATTRIBUTION_COLS 22
-#define INFO_COLS 16
+#define INFO_COLS 17
 
 static void
 require_loaded(void)
@@ -114,9 +114,14 @@ pg_insights_queries(PG_FUNCTION_ARGS)
 
 		if (!e->in_use)
 			continue;
+		/* the counters under mutex, the plan (1 kB) under its own lock */
 		SpinLockAcquire(&e->mutex);
-		copy[n] = *e;
+		memcpy(&copy[n], e, offsetof(PgiShapeEntry, plan_mutex));
 		SpinLockRelease(&e->mutex);
+		SpinLockAcquire(&e->plan_mutex);
+		memcpy(copy[n].plan_json, e->plan_json, PGI_PLAN_LEN);
+		copy[n].plan_sampled_at = e->plan_sampled_at;
+		SpinLockRelease(&e->plan_mutex);
 		if (showtext)
 			memcpy(texts + (Size) n * qlen, pgi_entry_text(i), e->text_len + 1);
 		n++;
@@ -397,6 +402,7 @@ pg_insights_info(PG_FUNCTION_ARGS)
 	values[j++] = Int32GetDatum(pgi_events_size());
 	values[j++] = Int64GetDatum((int64) pgi_events_written());
 	values[j++] = TimestampTzGetDatum(pgi_shared->stats_reset);
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->exclusive_locks));
 	LWLockRelease(pgi_shared->lock);
 	Assert(j == INFO_COLS);
 

@@ -106,7 +106,8 @@ CREATE FUNCTION insights.info_raw(
     OUT shmem_bytes bigint,
     OUT event_ring_size integer,
     OUT events_written bigint,
-    OUT stats_reset timestamptz
+    OUT stats_reset timestamptz,
+    OUT store_exclusive_locks bigint
 )
 RETURNS record
 AS 'MODULE_PATHNAME', 'pg_insights_info'

@@ -5,6 +5,8 @@
  *
  * One connection (libpq environment: PGHOST, PGPORT, PGDATABASE, PGUSER) runs the ops in order:
  *   simple[*N]  SQL              PQexec (simple protocol)
+ *   simplefile  FILE             PQexec of a whole file as one message (multi-statement strings
+ *                                larger than an argument may be)
  *   params[*N]  SQL [P...]       PQexecParams: unnamed statement, Parse/Bind/Execute each time
  *   prepare     NAME SQL         PQprepare (NAME "" = the unnamed statement)
  *   execute[*N] NAME [P...]      PQexecPrepared
@@ -220,6 +222,26 @@ main(int argc, char **argv)
 				NEED(1);
 				if (!check(PQexec(conn, args[0]), op, want_error))
 					rc = 1;
+			}
+			else if (strcmp(op, "simplefile") == 0)
+			{
+				FILE	   *f;
+				long		size;
+				char	   *sql;
+
+				NEED(1);
+				if ((f = fopen(args[0], "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
+					(size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+					(sql = malloc(size + 1)) == NULL || fread(sql, 1, size, f) != (size_t) size)
+				{
+					printf("pgi_exec: cannot read %s\n", args[0]);
+					return 1;
+				}
+				fclose(f);
+				sql[size] = '\0';
+				if (!check(PQexec(conn, sql), op, want_error))
+					rc = 1;
+				free(sql);
 			}
 			else if (strcmp(op, "params") == 0)
 			{

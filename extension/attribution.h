@@ -1,0 +1,22 @@
+/*
+ * attribution.h — a statement's sqlcommenter comment as the store needs it.
+ */
+#ifndef PGI_ATTRIBUTION_H
+#define PGI_ATTRIBUTION_H
+
+#include "pg_insights.h"
+
+typedef struct PgiCaptured
+{
+	PgiStoreTags tags;			/* ntags == 0: no tag set */
+	char		trace_id[33];	/* from traceparent, "" if none */
+} PgiCaptured;
+
+/*
+ * The comment of the statement at location/len of source (core's
+ * stmt_location/stmt_len).  Returns true when it carried tags or a trace id.
+ * out->tags points into backend-local memory valid until the next call.
+ */
+extern bool pgi_capture(const char *source, int location, int len, PgiCaptured *out);
+
+#endif							/* PGI_ATTRIBUTION_H */
