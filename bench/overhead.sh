@@ -26,8 +26,11 @@ fi
 CALLGRIND=${CALLGRIND:-1}
 PGBENCH=${PGBENCH:-1}
 CG_CONFIGS=${CG_CONFIGS:-"none pgss pgi both"}
+CG_WORKLOADS=${CG_WORKLOADS:-"point tagged overcap savepoint multi"}
+CG_MULTI=${CG_MULTI:-20000}
+PGB_WORKLOADS=${PGB_WORKLOADS:-"simple prepared shapes tagged overcap savepoint multi"}
 BENCH_CONFIGS=${BENCH_CONFIGS:-"none pgss pgi"}
-CLIENTS=${CLIENTS:-4}
+CLIENTS=${CLIENTS:-8}
 JOBS=${JOBS:-2}
 SCALE=${SCALE:-1}
 SHAPES_MAX=${SHAPES_MAX:-1000}
@@ -140,20 +143,20 @@ stop_server
 cp -a "$DATA" "$CGTMPL"
 
 # ---------------------------------------------------------------- a) callgrind
-declare -A IR                     # IR[cfg.n] = total instructions of one run
-cg_run() {                        # cg_run CFG N -> $WORK/cg.CFG.N.out
-	local cfg=$1 n=$2 out=$WORK/cg.$1.$2.out
+declare -A IR                     # IR[workload.cfg.n] = total instructions of one run
+cg_run() {                        # cg_run CFG N WORKLOAD -> $WORK/cg.WORKLOAD.CFG.N.out
+	local cfg=$1 n=$2 w=$3 out=$WORK/cg.$3.$1.$2.out
 	rm -rf "$CGDATA"
 	cp -a "$CGTMPL" "$CGDATA"
 	# shellcheck disable=SC2046
 	as_pg valgrind --tool=callgrind --callgrind-out-file="$out" \
 		"$BINDIR/postgres" --single -D "$CGDATA" $(opts_of "$cfg") bench \
-		<"$WORK/stmts.$n.sql" >"$WORK/cg.$cfg.$n.stdout" 2>"$WORK/cg.$cfg.$n.stderr" ||
-		die "callgrind run $cfg/$n failed, see $WORK/cg.$cfg.$n.stderr (KEEP=1 keeps it)"
-	if grep -q "ERROR:" "$WORK/cg.$cfg.$n.stdout" "$WORK/cg.$cfg.$n.stderr"; then
-		die "statement errors in callgrind run $cfg/$n"
+		<"$WORK/stmts.$w.$n.sql" >"$WORK/cg.$w.$cfg.$n.stdout" 2>"$WORK/cg.$w.$cfg.$n.stderr" ||
+		die "callgrind run $w/$cfg/$n failed, see $WORK/cg.$w.$cfg.$n.stderr (KEEP=1 keeps it)"
+	if grep -q "ERROR:" "$WORK/cg.$w.$cfg.$n.stdout" "$WORK/cg.$w.$cfg.$n.stderr"; then
+		die "statement errors in callgrind run $w/$cfg/$n"
 	fi
-	IR[$cfg.$n]=$(awk '/^totals:/ {print $2}' "$out")
+	IR[$w.$cfg.$n]=$(awk '/^totals:/ {print $2}' "$out")
 }
 
 # "count<TAB>function [object]" for every function of a callgrind file
@@ -170,10 +173,10 @@ cg_functions() {                  # cg_functions FILE yes|no(inclusive)
 cg_delta() {                      # cg_delta CFG_A CFG_B N TOP
 	local a=$1 b=$2 n=$3 top=$4
 	{
-		cg_functions "$WORK/cg.$a.$n.out" no | sed 's/^/A1\t/'
-		cg_functions "$WORK/cg.$a.0.out" no | sed 's/^/A0\t/'
-		cg_functions "$WORK/cg.$b.$n.out" no | sed 's/^/B1\t/'
-		cg_functions "$WORK/cg.$b.0.out" no | sed 's/^/B0\t/'
+		cg_functions "$WORK/cg.point.$a.$n.out" no | sed 's/^/A1\t/'
+		cg_functions "$WORK/cg.point.$a.0.out" no | sed 's/^/A0\t/'
+		cg_functions "$WORK/cg.point.$b.$n.out" no | sed 's/^/B1\t/'
+		cg_functions "$WORK/cg.point.$b.0.out" no | sed 's/^/B0\t/'
 	} | awk -F'\t' -v n="$n" '
 		{ s = ($1 == "A1" || $1 == "B0") ? 1 : -1; d[$3] += s * $2 }
 		END { for (f in d) if (d[f] / n >= 1 || d[f] / n <= -1) printf "%10.0f  %s\n", d[f] / n, f }' |
@@ -186,7 +189,7 @@ cg_pgi_profile() {                # cg_pgi_profile CFG N
 	local cfg=$1 n=$2
 	for k in "$n" 0; do
 		callgrind_annotate --auto=no --threshold=100 --inclusive=yes --tree=calling \
-			"$WORK/cg.$cfg.$k.out" 2>/dev/null |
+			"$WORK/cg.point.$cfg.$k.out" 2>/dev/null |
 			awk -v tag="R$k" '
 			/^ *[0-9,]+ +\( *[0-9.]+%\) +\* +/ {
 				c = $1; gsub(/,/, "", c); l = $0
@@ -214,37 +217,77 @@ cg_pgi_profile() {                # cg_pgi_profile CFG N
 
 jumble_cost() {                   # jumble_cost CFG N
 	local i1 i0
-	i1=$(cg_functions "$WORK/cg.$1.$2.out" yes | awk -F'\t' '$2 ~ /:JumbleQuery / {print $1}')
-	i0=$(cg_functions "$WORK/cg.$1.0.out" yes | awk -F'\t' '$2 ~ /:JumbleQuery / {print $1}')
+	i1=$(cg_functions "$WORK/cg.point.$1.$2.out" yes | awk -F'\t' '$2 ~ /:JumbleQuery / {print $1}')
+	i0=$(cg_functions "$WORK/cg.point.$1.0.out" yes | awk -F'\t' '$2 ~ /:JumbleQuery / {print $1}')
 	echo $(((${i1:-0} - ${i0:-0}) / $2))
 }
 
+# statements of one callgrind workload, one per line (single-user mode ends a statement at each
+# newline); "multi" is one line holding n statements, sent as one simple-protocol message
+gen_workload() {                  # gen_workload WORKLOAD N
+	awk -v w="$1" -v n="$2" -v rows=$((100000 * SCALE)) 'BEGIN {
+		srand(42)
+		sel = "SELECT abalance FROM pgbench_accounts WHERE aid = "
+		if (w == "multi") {
+			for (i = 0; i < n; i++) printf "%s%d;", sel, (i * 7919) % rows + 1
+			if (n) printf "\n"
+			exit
+		}
+		for (i = 0; i < n; i++) {
+			k = (i * 7919) % rows + 1
+			if (w == "point")
+				printf "%s%d;\n", sel, k
+			else if (w == "tagged") {
+				tp = ""
+				for (j = 0; j < 48; j++) tp = tp sprintf("%x", int(rand() * 16))
+				printf "%s%d /*prismaQuery=\x27Acc.findUnique%%3AeyJ3aGVyZSI6eyJhaWQiOnt9fX0\x27,traceparent=\x2700-%s-%s-01\x27*/;\n", sel, k, substr(tp, 1, 32), substr(tp, 33, 16)
+			} else if (w == "overcap")
+				printf "%s%d /*route=\x27%%2Froute%d\x27*/;\n", sel, k, i % 200
+			else if (w == "savepoint") {
+				# one request of a row-level-security app: 6 statements
+				m = i % 6
+				if (m == 0) printf "BEGIN;\n"
+				else if (m == 1) printf "SAVEPOINT sp_%d;\n", i
+				else if (m == 2) printf "SET LOCAL app.tenant = \x27%d\x27;\n", i
+				else if (m == 3) printf "%s%d;\n", sel, k
+				else if (m == 4) printf "RELEASE SAVEPOINT sp_%d;\n", i - 3
+				else printf "COMMIT;\n"
+			}
+		}
+	}'
+}
+
 if [[ $CALLGRIND == 1 ]]; then
-	log "callgrind: writing $CG_N and $((2 * CG_N)) point SELECTs"
-	for n in 0 "$CG_N" $((2 * CG_N)); do
-		awk -v n="$n" -v rows=$((100000 * SCALE)) 'BEGIN {
-			for (i = 0; i < n; i++)
-				printf "SELECT abalance FROM pgbench_accounts WHERE aid = %d;\n", (i * 7919) % rows + 1 }' \
-			>"$WORK/stmts.$n.sql"
+	for w in $CG_WORKLOADS; do
+		if [[ $w == multi ]]; then ns="0 $CG_MULTI"; else ns="0 $CG_N $((2 * CG_N))"; fi
+		for n in $ns; do gen_workload "$w" "$n" >"$WORK/stmts.$w.$n.sql"; done
 	done
 	chown postgres: "$WORK"/stmts.*.sql
-	for cfg in $CG_CONFIGS; do
-		for n in 0 "$CG_N" $((2 * CG_N)); do
-			log "callgrind: $cfg, $n statements"
-			cg_run "$cfg" "$n"
+	for w in $CG_WORKLOADS; do
+		if [[ $w == multi ]]; then ns="0 $CG_MULTI"; else ns="0 $CG_N $((2 * CG_N))"; fi
+		for cfg in $CG_CONFIGS; do
+			[[ $w != point && $cfg == both ]] && continue
+			for n in $ns; do
+				log "callgrind: $w, $cfg, $n statements"
+				cg_run "$cfg" "$n" "$w"
+			done
 		done
 	done
 	# determinism check: repeat one run
 	first=${CG_CONFIGS%% *}
-	cp "$WORK/cg.$first.$CG_N.out" "$WORK/cg.first.keep"
-	cg_run "$first" "$CG_N"
-	CG_REPEAT_DIFF=$((${IR[$first.$CG_N]} - $(awk '/^totals:/ {print $2}' "$WORK/cg.first.keep")))
+	cp "$WORK/cg.point.$first.$CG_N.out" "$WORK/cg.first.keep"
+	cg_run "$first" "$CG_N" point
+	CG_REPEAT_DIFF=$((${IR[point.$first.$CG_N]} - $(awk '/^totals:/ {print $2}' "$WORK/cg.first.keep")))
 fi
 
 # ---------------------------------------------------------------- b) c) pgbench
 declare -A TPS                    # TPS[workload.cfg] = "tps tps tps"
 declare -A EVICT                  # EVICT[cfg] = "n n n"
+declare -A XLOCKS                 # XLOCKS[workload] = "n n n" (pg_insights' exclusive store locks per run)
 tps_of() { awk '/^tps = / {print $3; exit}'; }
+exclusive_locks() {
+	case $1 in pgi | both) psql_q -c "SELECT store_exclusive_locks FROM insights.info" ;; *) echo "-" ;; esac
+}
 pgb() { "$BINDIR/pgbench" -h "$SOCK" -p "$PORT" -U postgres -n -c "$CLIENTS" -j "$JOBS" "$@" bench 2>&1; }
 evictions() {
 	case $1 in
@@ -265,6 +308,35 @@ if [[ $PGBENCH == 1 ]]; then
 	stop_server
 	# constants never make a shape; the relation does: SHAPES distinct shapes, uniform
 	printf '\\set k random(1, %d)\nSELECT v FROM ms_:k;\n' "$SHAPES" >"$WORK/many_shapes.pgbench"
+	sel="SELECT abalance FROM pgbench_accounts WHERE aid = :aid"
+	# a Prisma tag with a new traceparent per statement (32 + 16 decimal digits are hex digits too)
+	cat >"$WORK/tagged.pgbench" <<-EOF
+	\set aid random(1, $((100000 * SCALE)))
+	\set t1 random(1000000000000000, 9999999999999999)
+	\set t2 random(1000000000000000, 9999999999999999)
+	\set s1 random(1000000000000000, 9999999999999999)
+	$sel /*prismaQuery='Acc.findUnique%3AeyJ3aGVyZSI6eyJhaWQiOnt9fX0',traceparent='00-:t1:t2-:s1-01'*/;
+	EOF
+	cat >"$WORK/overcap.pgbench" <<-EOF
+	\set aid random(1, $((100000 * SCALE)))
+	\set r random(1, 200)
+	$sel /*route='%2Froute:r'*/;
+	EOF
+	cat >"$WORK/savepoint.pgbench" <<-EOF
+	\set aid random(1, $((100000 * SCALE)))
+	\set r random(1, 1000000)
+	BEGIN;
+	SAVEPOINT sp_:r;
+	SET LOCAL app.tenant = ':r';
+	$sel;
+	RELEASE SAVEPOINT sp_:r;
+	COMMIT;
+	EOF
+	{
+		echo "\\set aid random(1, $((100000 * SCALE)))"
+		for ((i = 1; i < 100; i++)); do printf '%s \\;' "$sel"; done
+		echo "$sel;"
+	} >"$WORK/multi.pgbench"
 
 	for ((r = 1; r <= ROUNDS; r++)); do
 		# rotate the order of the configurations from round to round
@@ -275,18 +347,28 @@ if [[ $PGBENCH == 1 ]]; then
 			log "pgbench round $r/$ROUNDS: $cfg"
 			start_server "$cfg"
 			pgb -S -T 2 >/dev/null # warm the buffers and caches
-			t=$(pgb -S -M simple -T "$DURATION" | tps_of)
-			TPS[simple.$cfg]+="$t "
-			t=$(pgb -S -M prepared -T "$DURATION" | tps_of)
-			TPS[prepared.$cfg]+="$t "
-			e0=$(evictions "$cfg")
-			t=$(pgb -M simple -f "$WORK/many_shapes.pgbench" -T "$DURATION" | tps_of)
-			TPS[shapes.$cfg]+="$t "
-			e1=$(evictions "$cfg")
-			case $cfg in
-			pgss | pgi) EVICT[$cfg]+="$((e1 - e0)) " ;;
-			both) EVICT[$cfg]+="$((${e1%/*} - ${e0%/*}))/$((${e1#*/} - ${e0#*/})) " ;;
-			esac
+			for w in $PGB_WORKLOADS; do
+				case $w in
+				simple) t=$(pgb -S -M simple -T "$DURATION" | tps_of) ;;
+				prepared) t=$(pgb -S -M prepared -T "$DURATION" | tps_of) ;;
+				shapes)
+					e0=$(evictions "$cfg")
+					t=$(pgb -M simple -f "$WORK/many_shapes.pgbench" -T "$DURATION" | tps_of)
+					e1=$(evictions "$cfg")
+					case $cfg in
+					pgss | pgi) EVICT[$cfg]+="$((e1 - e0)) " ;;
+					both) EVICT[$cfg]+="$((${e1%/*} - ${e0%/*}))/$((${e1#*/} - ${e0#*/})) " ;;
+					esac
+					;;
+				*)
+					x0=$(exclusive_locks "$cfg")
+					t=$(pgb -M simple -f "$WORK/$w.pgbench" -T "$DURATION" | tps_of)
+					x1=$(exclusive_locks "$cfg")
+					[[ $x0 != - ]] && XLOCKS[$w]+="$((x1 - x0)) "
+					;;
+				esac
+				TPS[$w.$cfg]+="${t:-0} "
+			done
 			stop_server
 		done
 	done
@@ -311,23 +393,44 @@ report() {
 		echo "   per stmt = (Ir(N) - Ir(0)) / N, N = $CG_N; marginal = (Ir(2N) - Ir(N)) / N; repeat of one run differed by $CG_REPEAT_DIFF Ir"
 		printf "   %-6s %14s %14s %11s %9s %11s %9s\n" config "Ir(0)" "Ir(N)" "per stmt" "vs none" marginal "vs none"
 		local n2=$((2 * CG_N)) base bm
-		base=$(((${IR[none.$CG_N]} - ${IR[none.0]}) / CG_N))
-		bm=$(((${IR[none.$n2]} - ${IR[none.$CG_N]}) / CG_N))
+		base=$(((${IR[point.none.$CG_N]} - ${IR[point.none.0]}) / CG_N))
+		bm=$(((${IR[point.none.$n2]} - ${IR[point.none.$CG_N]}) / CG_N))
 		for cfg in $CG_CONFIGS; do
 			local ps m
-			ps=$(((${IR[$cfg.$CG_N]} - ${IR[$cfg.0]}) / CG_N))
-			m=$(((${IR[$cfg.$n2]} - ${IR[$cfg.$CG_N]}) / CG_N))
-			printf "   %-6s %14s %14s %11s %9s %11s %9s\n" "$cfg" "${IR[$cfg.0]}" "${IR[$cfg.$CG_N]}" "$ps" \
+			ps=$(((${IR[point.$cfg.$CG_N]} - ${IR[point.$cfg.0]}) / CG_N))
+			m=$(((${IR[point.$cfg.$n2]} - ${IR[point.$cfg.$CG_N]}) / CG_N))
+			printf "   %-6s %14s %14s %11s %9s %11s %9s\n" "$cfg" "${IR[point.$cfg.0]}" "${IR[point.$cfg.$CG_N]}" "$ps" \
 				"$(ratio "$ps" "$base")" "$m" "$(ratio "$m" "$bm")"
 			eval "PS_$cfg=$ps"
 		done
 		if [[ -n ${PS_pgss:-} && -n ${PS_pgi:-} ]]; then
 			echo "   ratios: pgss/none $(ratio "$PS_pgss" "$base")  pgi/none $(ratio "$PS_pgi" "$base")  pgi/pgss $(ratio "$PS_pgi" "$PS_pgss")"
 		fi
+		echo
+		echo "a2) instructions per statement by workload, (Ir(N) - Ir(0)) / N (multi: one message of $CG_MULTI statements)"
+		printf "   %-10s %10s %10s %10s %9s %9s %9s\n" workload none pgss pgi pgss/none pgi/none pgi/pgss
+		local w wn
+		for w in $CG_WORKLOADS; do
+			if [[ $w == multi ]]; then wn=$CG_MULTI; else wn=$CG_N; fi
+			declare -A wps=()
+			for cfg in none pgss pgi; do
+				if [[ -n ${IR[$w.$cfg.$wn]:-} ]]; then
+					wps[$cfg]=$(((${IR[$w.$cfg.$wn]} - ${IR[$w.$cfg.0]}) / wn))
+				else
+					wps[$cfg]=0
+				fi
+			done
+			printf "   %-10s %10s %10s %10s %9s %9s %9s\n" "$w" "${wps[none]}" "${wps[pgss]}" "${wps[pgi]}" \
+				"$(ratio "${wps[pgss]}" "${wps[none]}")" "$(ratio "${wps[pgi]}" "${wps[none]}")" \
+				"$(ratio "${wps[pgi]}" "${wps[pgss]}")"
+		done
+		echo "   workloads: point = SELECT by primary key; tagged = the same with a Prisma comment and a random"
+		echo "   traceparent per statement; overcap = one shape from 200 routes (max_tagsets_per_shape 32);"
+		echo "   savepoint = BEGIN, SAVEPOINT sp_<i>, SET LOCAL app.tenant = '<i>', the SELECT, RELEASE, COMMIT"
 	fi
 	if [[ $PGBENCH == 1 ]]; then
 		echo
-		echo "b) c) pgbench, scale $SCALE, $CLIENTS clients, $JOBS threads, $ROUNDS rounds x ${DURATION}s, configurations alternating; median TPS"
+		echo "b) c) pgbench, scale $SCALE, $CLIENTS clients, $JOBS threads, $ROUNDS rounds x ${DURATION}s, configurations alternating; median TPS (multi: transactions of 100 statements in one message)"
 		echo "   (max_shapes = pg_stat_statements.max = $SHAPES_MAX; many shapes = $SHAPES one-table SELECT shapes, uniform, simple protocol)"
 		local cfgs w cfg
 		read -ra cfgs <<<"$BENCH_CONFIGS"
@@ -336,9 +439,9 @@ report() {
 		for cfg in "${cfgs[@]}"; do if [[ $cfg != none ]]; then printf " %10s" "$cfg/none"; fi; done
 		if [[ " ${cfgs[*]} " == *" pgss "* && " ${cfgs[*]} " == *" pgi "* ]]; then printf " %10s" "pgi/pgss"; fi
 		echo
-		for w in simple prepared shapes; do
-			local label
-			case $w in simple) label="-S simple" ;; prepared) label="-S prepared" ;; shapes) label="many shapes" ;; esac
+		for w in $PGB_WORKLOADS; do
+			local label lo hi
+			case $w in simple) label="-S simple" ;; prepared) label="-S prepared" ;; shapes) label="many shapes" ;; *) label=$w ;; esac
 			printf "   %-18s" "$label"
 			declare -A med=()
 			for cfg in "${cfgs[@]}"; do
@@ -351,8 +454,22 @@ report() {
 			if [[ -n ${med[pgss]:-} && -n ${med[pgi]:-} ]]; then printf " %10s" "$(ratio "${med[pgi]}" "${med[pgss]}")"; fi
 			echo
 		done
+		echo "   spread (max - min) / median per configuration:"
+		for w in $PGB_WORKLOADS; do
+			printf "     %-11s" "$w"
+			for cfg in "${cfgs[@]}"; do
+				printf " %s %s" "$cfg" "$(echo "${TPS[$w.$cfg]}" | tr ' ' '\n' | grep -v '^$' | sort -g |
+					awk '{v[NR] = $1} END { if (NR == 0) { print "-"; exit }
+						m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+						printf "%.0f%%", m ? 100 * (v[NR] - v[1]) / m : 0 }')"
+			done
+			echo
+		done
+		for w in $PGB_WORKLOADS; do
+			[[ -n ${XLOCKS[$w]:-} ]] && echo "   pg_insights store_exclusive_locks per $w run: ${XLOCKS[$w]}"
+		done
 		echo "   raw TPS per round:"
-		for w in simple prepared shapes; do
+		for w in $PGB_WORKLOADS; do
 			for cfg in "${cfgs[@]}"; do printf "     %-9s %-5s %s\n" "$w" "$cfg" "${TPS[$w.$cfg]}"; done
 		done
 		for cfg in "${cfgs[@]}"; do

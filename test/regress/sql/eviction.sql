@@ -35,3 +35,29 @@ SELECT insights.reset();
 SELECT v FROM ev_hot WHERE id = 2;
 SELECT v FROM ev_hot WHERE id = 1;
 SELECT query, calls FROM insights.queries WHERE query LIKE '%ev_hot%' AND query NOT LIKE '%insights%';
+-- attribution dies with its shape: a tagged shape evicted by churn and seen again counts its tag set
+-- afresh (its old tag-set entry must not be found again), and no tag set outlives its shape
+SELECT insights.reset();
+\o /dev/null
+SELECT count(*) FROM ev_hot /*route='%2Fcome-back'*/;
+SELECT count(*) FROM ev_hot /*route='%2Fcome-back'*/;
+SELECT count(*) FROM ev_hot /*route='%2Fcome-back'*/;
+SELECT count(*) FROM ev_hot /*route='%2Fcome-back'*/;
+SELECT count(*) FROM ev_hot /*route='%2Fcome-back'*/;
+\set ECHO none
+SELECT format('SELECT count(*) FROM ev_%s', n) FROM generate_series(1, 300) n
+\gexec
+\set ECHO all
+\o
+SELECT count(*) AS comeback_shape_left FROM insights.queries WHERE query = 'SELECT count(*) FROM ev_hot';
+SELECT count(*) AS orphan_tagsets FROM insights.attribution a
+ WHERE NOT EXISTS (SELECT 1 FROM insights.queries q
+                    WHERE q.shape_id = a.shape_id AND q.userid = a.userid AND q.dbid = a.dbid
+                      AND q.toplevel = a.toplevel);
+\o /dev/null
+SELECT count(*) FROM ev_hot /*route='%2Fcome-back'*/;
+SELECT count(*) FROM ev_hot /*route='%2Fcome-back'*/;
+\o
+SELECT q.calls AS shape_calls, a.calls AS attributed_calls, a.route
+  FROM insights.queries q JOIN insights.attribution a USING (shape_id, userid, dbid, toplevel)
+ WHERE q.query = 'SELECT count(*) FROM ev_hot';
