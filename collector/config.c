@@ -470,9 +470,11 @@ validate(Config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--format json needs --once --output FILE|-");
 		return false;
 	}
-	if (cfg->dashboard_url[0] == '\0' && cfg->output[0] == '\0' && cfg->otlp_url[0] == '\0')
+	/* with only --dbname the collector still detects and writes insights.findings */
+	if (cfg->dashboard_url[0] == '\0' && cfg->output[0] == '\0' && cfg->otlp_url[0] == '\0' &&
+		cfg->no_detect)
 	{
-		snprintf(err, errlen, "nothing to do: give --dashboard-url, --otlp-url, or --once --output FILE|-");
+		snprintf(err, errlen, "nothing to do with --no-detect: give --dashboard-url, --otlp-url, or --once --output FILE|-");
 		return false;
 	}
 	if (cfg->dashboard_url[0] != '\0' && strncmp(cfg->dashboard_url, "http://", 7) != 0 &&

@@ -546,12 +546,13 @@ run_daemon(Collector *c, const sigset_t *wait_mask)
 	int64_t		next_poll = mono_us();
 	int			i;
 
-	log_info("pg_insights_collector %s started: %d database%s, interval %lldms, %s%s%s%s",
+	log_info("pg_insights_collector %s started: %d database%s, interval %lldms, %s%s%s%s%s",
 			 COLLECTOR_VERSION, c->ntargets, c->ntargets > 1 ? "s" : "",
 			 (long long) (c->cfg.interval_us / 1000),
 			 c->cfg.dashboard_url[0] ? "shipping to " : "no dashboard",
 			 c->cfg.dashboard_url, c->otlp ? ", OTLP metrics to " : "",
-			 c->otlp ? c->cfg.otlp_url : "");
+			 c->otlp ? c->cfg.otlp_url : "",
+			 c->cfg.no_detect ? ", detection off" : ", findings written to insights.findings");
 	while (!got_term)
 	{
 		int64_t		now = mono_us();
