@@ -310,6 +310,9 @@ extern int	pgi_hist_bucket(double ms);
 extern const double pgi_hist_bounds[PGI_HIST_BUCKETS - 1];
 extern char *pgi_entry_text(int slot);
 
+/* fingerprint.c */
+extern uint64 pgi_fingerprint(const char *text, int len);
+
 /* shape.c */
 extern uint64 pgi_shape_for_query(Query *query, const char *querytext);
 extern uint64 pgi_shape_for_utility(const char *text, int len);

@@ -1,15 +1,12 @@
 /*
- * shape.c — statement shapes: the fingerprint that collapses lists, the
- * per-backend queryid -> shape cache, the normalized text, the tables a
- * statement touches and its command name.
+ * shape.c — statement shapes: the per-backend queryid -> shape cache, the
+ * normalized text, the tables a statement touches and its command name.
  *
- * A shape is core's query jumble computed over a copy of the query in which
- * every list of plain values (IN (...), ARRAY[...], multi-row VALUES) is cut
- * to its first element and every client parameter becomes a constant.  Because core
- * already gives equal query ids to statements that differ only in constants,
- * comments, whitespace or keyword case, the map queryid -> shape is a pure
- * function; each backend caches it, so the jumble of the copy is computed
- * only once per queryid and backend.
+ * A shape is the version-independent fingerprint of the statement's tokens
+ * (fingerprint.c).  Core gives equal query ids to statements that differ
+ * only in constants, comments, whitespace or keyword case, and the
+ * fingerprint ignores those too, so each backend caches queryid -> shape and
+ * lexes a statement only once per queryid.
  */
 #include "postgres.h"
 
@@ -28,168 +25,22 @@
 #include "normtext.h"
 #include "pg_insights.h"
 
-/* ---- the list-collapsing fingerprint ---- */
-
-/* A plain value: a constant or parameter, possibly under casts. */
-static bool
-is_plain_value(Node *node)
-{
-	for (;;)
-	{
-		if (node == NULL)
-			return false;
-		switch (nodeTag(node))
-		{
-			case T_Const:
-			case T_Param:
-			case T_SetToDefault:
-				return true;
-			case T_RelabelType:
-				node = (Node *) ((RelabelType *) node)->arg;
-				break;
-			case T_CoerceViaIO:
-				node = (Node *) ((CoerceViaIO *) node)->arg;
-				break;
-			case T_ArrayCoerceExpr:
-				node = (Node *) ((ArrayCoerceExpr *) node)->arg;
-				break;
-			case T_FuncExpr:
-				{
-					FuncExpr   *f = (FuncExpr *) node;
-
-					if (f->funcformat == COERCE_EXPLICIT_CALL || list_length(f->args) < 1)
-						return false;
-					node = (Node *) linitial(f->args);
-					break;
-				}
-			default:
-				return false;
-		}
-	}
-}
-
-static bool
-all_plain(List *items)
-{
-	ListCell   *lc;
-
-	foreach(lc, items)
-	{
-		if (!is_plain_value((Node *) lfirst(lc)))
-			return false;
-	}
-	return true;
-}
-
-static bool
-all_rows_plain(List *rows)
-{
-	ListCell   *lc;
-
-	foreach(lc, rows)
-	{
-		if (!all_plain((List *) lfirst(lc)))
-			return false;
-	}
-	return true;
-}
-
-/* Cut plain-value lists to one element, in place. */
-static bool
-collapse_walker(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, ArrayExpr))
-	{
-		ArrayExpr  *a = (ArrayExpr *) node;
-
-		if (list_length(a->elements) > 1 && all_plain(a->elements))
-			a->elements = list_truncate(a->elements, 1);
-	}
-	else if (IsA(node, RangeTblEntry))
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) node;
-
-		if (rte->rtekind == RTE_VALUES && list_length(rte->values_lists) > 1 &&
-			all_rows_plain(rte->values_lists))
-			rte->values_lists = list_truncate(rte->values_lists, 1);
-		return false;
-	}
-	else if (IsA(node, Query))
-		return query_tree_walker((Query *) node, collapse_walker, context,
-								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, collapse_walker, context);
-}
-
 /*
- * Replace client parameters by constants of the same type: a value sent as
- * $1 (extended protocol) or inline (simple protocol) is the same shape, and
- * so are statements that differ only in parameter numbering.
- *
- * IN (x) with one element is parsed as x = a and stays that shape: merging it
- * with longer lists would also merge every per-row lookup "key = $1" with its
- * batched form "key IN (...)", the very difference N+1 detection reports.
- */
-static Node *
-param_mutator(Node *node, void *context)
-{
-	if (node == NULL)
-		return NULL;
-	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
-	{
-		Param	   *p = (Param *) node;
-
-		return (Node *) makeNullConst(p->paramtype, p->paramtypmod, p->paramcollid);
-	}
-	if (IsA(node, Query))
-		return (Node *) query_tree_mutator((Query *) node, param_mutator, context, 0);
-	node = expression_tree_mutator(node, param_mutator, context);
-
-	/*
-	 * An implicit cast of a constant is the constant: LIMIT 1 parses as
-	 * int8(1) while LIMIT $1 is an int8 parameter.
-	 */
-	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcformat == COERCE_IMPLICIT_CAST &&
-		list_length(((FuncExpr *) node)->args) >= 1 && IsA(linitial(((FuncExpr *) node)->args), Const))
-		return (Node *) makeNullConst(((FuncExpr *) node)->funcresulttype, -1,
-									  ((FuncExpr *) node)->funccollid);
-	if (IsA(node, RelabelType) && ((RelabelType *) node)->relabelformat == COERCE_IMPLICIT_CAST &&
-		IsA(((RelabelType *) node)->arg, Const))
-		return (Node *) makeNullConst(((RelabelType *) node)->resulttype, -1,
-									  ((RelabelType *) node)->resultcollid);
-	if (IsA(node, CoerceViaIO) && ((CoerceViaIO *) node)->coerceformat == COERCE_IMPLICIT_CAST &&
-		IsA(((CoerceViaIO *) node)->arg, Const))
-		return (Node *) makeNullConst(((CoerceViaIO *) node)->resulttype, -1,
-									  ((CoerceViaIO *) node)->resultcollid);
-	return node;
-}
-
-/*
- * Shape of an optimizable statement.  Runs on a shape-cache miss only; all
- * allocations go to a short-lived context.
+ * Shape of an optimizable statement: the fingerprint of its own span of the
+ * source text (fingerprint.c).  Runs on a shape-cache miss only.
  */
 uint64
 pgi_shape_for_query(Query *query, const char *querytext)
 {
-	MemoryContext cxt,
-				old;
-	Query	   *copy;
+	int			loc = query->stmt_location < 0 ? 0 : query->stmt_location,
+				len = query->stmt_len;
 	uint64		shape;
 
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_insights shape",
-								ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	copy = copyObject(query);
-	collapse_walker((Node *) copy, NULL);
-	copy = (Query *) param_mutator((Node *) copy, NULL);
-	copy->queryId = 0;
-	(void) JumbleQuery(copy, querytext);
-	shape = copy->queryId;
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
-	/* never 0: 0 means "not tracked" everywhere */
-	return shape != 0 ? shape : UINT64CONST(1);
+	/* 0: the rest of the string (measured only then: a script can be long) */
+	if (len <= 0)
+		len = (int) strlen(querytext + loc);
+	shape = pgi_fingerprint(querytext + loc, len);
+	return shape != 0 ? shape : pgi_shape_for_utility(querytext + loc, len);
 }
 
 /* Shape of a utility statement: its text without edge comments or ';'. */

@@ -49,7 +49,9 @@ SELECT route, db_driver, sum(calls) AS calls FROM insights.attribution
 -- sequelize: also client_timezone; the comment comes after the ';'
 SELECT route, db_driver, tags ->> 'client_timezone' AS client_timezone, sum(calls) AS calls
   FROM insights.attribution WHERE db_driver LIKE 'sequelize%' GROUP BY 1, 2, 3 ORDER BY route COLLATE "C";
--- knex's and sequelize's N+1: the same query tree, bound by knex, inlined by sequelize: one shape
+-- knex's and sequelize's N+1: the same query tree written two ways: two shapes (a shape is
+-- the fingerprint of the text's tokens, the same on every server and version); sequelize
+-- inlines the key and knex binds it, and each is one shape of 15 calls
 SELECT query, calls FROM insights.queries
  WHERE query ILIKE '%from "posts"%author_id%= $1%' AND query NOT LIKE '%insights%' ORDER BY query COLLATE "C";
 -- nobody's tags carry trace context

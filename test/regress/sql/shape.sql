@@ -116,3 +116,17 @@ SELECT format('SELECT %s FROM shp_t2', string_agg(format('id AS col_%s', g), ', 
 SELECT query_truncated, length(query) <= (SELECT setting::int FROM pg_settings WHERE name = 'pg_insights.max_query_length') + 16 AS bounded,
        calls FROM insights.queries WHERE query LIKE 'SELECT id AS col_1,%';
 SELECT texts_truncated > 0 AS texts_truncated_counted FROM insights.info;
+-- shape ids are fingerprints of the tokens: the same on every server, database and
+-- version (the numbers below are checked on every PostgreSQL version the suite runs on)
+SELECT insights.reset();
+CREATE TABLE shp_fp ("Id" int, name text, n numeric(10,2));
+SELECT name FROM shp_fp WHERE "Id" = 1 AND name IN ('a', 'b', 'c');
+select   NAME from SHP_FP /* a comment */ where "Id"=-42 and name in ('x');
+SELECT name FROM "shp_fp" WHERE "Id" = 7 AND name IN ('a', 'b') -- trailing
+;
+SELECT n::numeric(10,2) FROM shp_fp WHERE n > 1.5 AND name IS NOT NULL LIMIT 10;
+SELECT n::numeric(12,4) FROM shp_fp WHERE n > 2.5 AND name IS NOT NULL LIMIT 20;
+SELECT name FROM shp_fp WHERE "Id" = 1 - 2;
+SELECT name FROM shp_fp WHERE "Id" = true::int AND name <> 'q' AND name != 'r';
+SELECT shape_id, calls, query FROM insights.queries WHERE query ILIKE '%shp_fp%' AND query NOT LIKE '%insights%'
+ ORDER BY shape_id;
