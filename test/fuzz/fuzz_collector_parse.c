@@ -244,7 +244,9 @@ fuzz_config(const uint8_t *data, size_t size)
 		REQUIRE(cfg.retry_initial_us > 0 && cfg.retry_max_us >= cfg.retry_initial_us);
 		REQUIRE(cfg.history >= 1);
 		REQUIRE(cfg.spool_max_bytes >= 0 && cfg.compress_threshold >= 0);
-		REQUIRE(cfg.output[0] != '\0' || cfg.dashboard_url[0] != '\0' || cfg.otlp_url[0] != '\0');
+		/* with no output at all the collector only detects: --no-detect is refused then */
+		REQUIRE(cfg.output[0] != '\0' || cfg.dashboard_url[0] != '\0' || cfg.otlp_url[0] != '\0' ||
+				!cfg.no_detect);
 		REQUIRE(cfg.otlp_max_shapes >= 0 && cfg.otlp_max_shapes <= 100000);
 		REQUIRE(cfg.notlp_headers == 0 || cfg.otlp_url[0] != '\0');
 		for (i = 0; i < cfg.notlp_headers; i++)
