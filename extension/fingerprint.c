@@ -26,6 +26,7 @@
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "parser/scanner.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
 #include "normtext.h"
@@ -153,42 +154,20 @@ drop_markers(char *s, int n)
 }
 
 /*
- * Shape id of the statement at [text, text+len).  Returns 0 when the lexer
- * cannot be used (the caller falls back).
+ * Append the canonical spelling of every token the scanner reads to canon.
  */
-uint64
-pgi_fingerprint(const char *text, int len)
+static void
+append_canonical(core_yyscan_t scanner, const char *span, StringInfo canon)
 {
-	MemoryContext cxt,
-				old;
-	core_yyscan_t scanner;
-	core_yy_extra_type extra;
 	core_YYSTYPE yylval;
 	YYLTYPE		yylloc;
-	StringInfoData canon;
-	char	   *span,
-			   *norm;
-	int			n,
-				tok,
+	int			tok,
 				prev_class = -2,	/* -2: nothing yet */
 				prev_char = 0,
 				typmod_depth = 0;
 	bool		after_cast_type = false,
 				pending_minus = false,
 				no_space = true;
-	uint64		h;
-
-	if (!codes_known && !learn_codes())
-		return 0;
-
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_insights fingerprint",
-								ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	span = pnstrdup(text, len);
-	initStringInfo(&canon);
-	scanner = scanner_init(span, &extra, &ScanKeywords, ScanKeywordTokens);
-	/* the text parsed already; settings must not change how it lexes */
-	extra.escape_string_warning = false;
 
 	while ((tok = core_yylex(&yylval, &yylloc, scanner)) != 0)
 	{
@@ -215,8 +194,8 @@ pgi_fingerprint(const char *text, int len)
 			if (!(constant && (cls == TC_ICONST || cls == TC_FCONST)))
 			{
 				if (!no_space)
-					appendStringInfoChar(&canon, ' ');
-				appendStringInfoChar(&canon, '-');
+					appendStringInfoChar(canon, ' ');
+				appendStringInfoChar(canon, '-');
 				no_space = false;
 			}
 		}
@@ -244,37 +223,98 @@ pgi_fingerprint(const char *text, int len)
 		if (tok == '(' || tok == '[' || tok == '.' || cls == TC_TYPECAST)
 			glue_after = true;
 		if (!no_space && !glue_before)
-			appendStringInfoChar(&canon, ' ');
+			appendStringInfoChar(canon, ' ');
 
 		if (constant)
-			appendStringInfoString(&canon, "$1");
+			appendStringInfoString(canon, "$1");
 		else if (tok < 256)
-			appendStringInfoChar(&canon, (char) tok);
+			appendStringInfoChar(canon, (char) tok);
 		else if (cls == TC_IDENT || cls == TC_UIDENT)
 		{
 			word = yylval.str;
 			if (bare_word(word))
-				appendStringInfoString(&canon, word);
+				appendStringInfoString(canon, word);
 			else
-				append_quoted(&canon, word);
+				append_quoted(canon, word);
 		}
 		else if (cls == TC_ICONST || cls == TC_FCONST)
-			appendBinaryStringInfo(&canon, span + yylloc,
+			appendBinaryStringInfo(canon, span + yylloc,
 								   (int) strspn(span + yylloc, "0123456789.eE+-_xXoObB"));
 		else if (cls == TC_OP)
-			appendStringInfoString(&canon, yylval.str);
+			appendStringInfoString(canon, yylval.str);
 		else if (cls >= 0 && fixed_text[cls] != NULL)
-			appendStringInfoString(&canon, fixed_text[cls]);
+			appendStringInfoString(canon, fixed_text[cls]);
 		else
-			appendStringInfoString(&canon, yylval.keyword);
+			appendStringInfoString(canon, yylval.keyword);
 
 		no_space = glue_after;
 		prev_class = constant ? TC_ICONST : cls;
 		prev_char = tok < 256 ? tok : 0;
 	}
-	scanner_finish(scanner);
 	if (pending_minus)
-		appendStringInfoString(&canon, " -");
+		appendStringInfoString(canon, " -");
+}
+
+/*
+ * Shape id of the statement at [text, text+len).  Returns 0 when the lexer
+ * cannot be used (the caller falls back).
+ */
+uint64
+pgi_fingerprint(const char *text, int len)
+{
+	MemoryContext cxt,
+				old;
+	core_yyscan_t scanner;
+	core_yy_extra_type extra;
+	StringInfoData canon;
+	char	   *span,
+			   *norm;
+	int			n,
+				saved_client_min = client_min_messages,
+				saved_log_min = log_min_messages;
+	uint64		h;
+
+	if (!codes_known && !learn_codes())
+		return 0;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_insights fingerprint",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	span = pnstrdup(text, len);
+	initStringInfo(&canon);
+	scanner = scanner_init(span, &extra, &ScanKeywords, ScanKeywordTokens);
+	/* the text parsed already; settings must not change how it lexes */
+	extra.escape_string_warning = false;
+
+	/*
+	 * The parser has already told the client what it had to say about this
+	 * text (an identifier truncated to NAMEDATALEN, say); the lexer would say
+	 * it again, so its messages below ERROR are silenced while it runs.  The
+	 * lexer can also fail where the parser did not: a string parsed as one
+	 * message is lexed statement by statement, after an earlier statement of
+	 * it changed standard_conforming_strings.  That error is the lexer's own
+	 * (no resources held), so it is caught and the caller falls back rather
+	 * than failing the user's statement.
+	 */
+	client_min_messages = ERROR;
+	log_min_messages = ERROR;
+	PG_TRY();
+	{
+		append_canonical(scanner, span, &canon);
+		scanner_finish(scanner);
+	}
+	PG_CATCH();
+	{
+		client_min_messages = saved_client_min;
+		log_min_messages = saved_log_min;
+		MemoryContextSwitchTo(old);
+		FlushErrorState();
+		MemoryContextDelete(cxt);
+		return 0;
+	}
+	PG_END_TRY();
+	client_min_messages = saved_client_min;
+	log_min_messages = saved_log_min;
 
 	/* a collapsed list can be longer than the list it replaces */
 	norm = palloc(2 * canon.len + 64);
