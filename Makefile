@@ -5,6 +5,7 @@ OBJS = \
 	extension/pg_insights.o \
 	extension/hooks.o \
 	extension/shape.o \
+	extension/utility.o \
 	extension/fingerprint.o \
 	extension/store.o \
 	extension/persist.o \

@@ -74,7 +74,7 @@ pgi_xact_callback(XactEvent event, void *arg)
 
 /* Utility statements whose work is counted through the executor. */
 #define PGI_HANDLED_UTILITY(n) \
-	(!IsA(n, ExecuteStmt) && !IsA(n, PrepareStmt) && !IsA(n, DeallocateStmt))
+	(!IsA(n, ExecuteStmt) && !IsA(n, PrepareStmt))
 
 static void
 make_key(PgiShapeKey *key, uint64 shape_id, bool toplevel)
@@ -139,6 +139,8 @@ typedef struct UtilitySourceArg
 {
 	PlannedStmt *pstmt;
 	const char *queryString;
+	char	   *canonical;		/* the shape's text when built from the tree */
+	int			canonical_len;
 } UtilitySourceArg;
 
 static void
@@ -147,8 +149,15 @@ build_from_utility(void *arg, PgiEntrySource *src)
 	UtilitySourceArg *a = (UtilitySourceArg *) arg;
 	bool		trunc;
 
-	src->text = pgi_normalize_text(a->queryString, a->pstmt->stmt_location,
-								   a->pstmt->stmt_len, NULL, &src->text_len, &trunc);
+	if (a->canonical)
+	{
+		src->text = a->canonical;
+		src->text_len = a->canonical_len;
+		trunc = false;
+	}
+	else
+		src->text = pgi_normalize_text(a->queryString, a->pstmt->stmt_location,
+									   a->pstmt->stmt_len, NULL, &src->text_len, &trunc);
 	src->text_truncated = trunc;
 	src->command = pgi_command_name(CMD_UTILITY, a->pstmt->utilityStmt);
 	src->tables = NULL;
@@ -396,7 +405,7 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		PgiShapeKey key;
 		PgiExecStats stats;
 		PgiCaptured cap;
-		UtilitySourceArg arg = {pstmt, queryString};
+		UtilitySourceArg arg = {pstmt, queryString, NULL, 0};
 		uint64		shape_id;
 		int			loc = pstmt->stmt_location,
 					len = pstmt->stmt_len;
@@ -426,7 +435,10 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		if (pgi_shared == NULL)
 			return;
 		text = CleanQuerytext(queryString, &loc, &len);
-		shape_id = pgi_shape_for_utility(text, len);
+		arg.canonical = pgi_utility_canonical(parsetree, &arg.canonical_len);
+		shape_id = arg.canonical ?
+			pgi_shape_for_utility(arg.canonical, arg.canonical_len) :
+			pgi_shape_for_utility(text, len);
 		make_key(&key, shape_id, nesting_level == 0);
 		stats.now = GetCurrentTimestamp();
 		stats.time_ms = INSTR_TIME_GET_MILLISEC(duration);

@@ -335,6 +335,9 @@ extern int	pgi_tables_from_query(Query *query, char *buf, int bufsz, int *ntable
 extern int	pgi_tables_from_rtable(List *rtable, char *buf, int bufsz, int *ntables);
 extern const char *pgi_command_name(CmdType cmd, Node *utility);
 
+/* utility.c */
+extern char *pgi_utility_canonical(Node *stmt, int *len);
+
 /* persist.c */
 extern void pgi_persist_load(void);
 extern void pgi_persist_save(int code, Datum arg);
