@@ -18,7 +18,7 @@ BASE_SETTINGS=(
 	"shared_preload_libraries = 'pg_insights'"
 	"pg_insights.track = all"
 	"compute_query_id = on"
-	"max_prepared_transactions = 0"
+	"max_prepared_transactions = 2"
 )
 
 # pgi_regress_run LABEL SCHEDULE SETTINGS...

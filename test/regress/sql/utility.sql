@@ -26,8 +26,14 @@ DECLARE "Utl_C2" CURSOR FOR SELECT * FROM utl_t;
 FETCH 5 FROM "Utl_C2";
 CLOSE "Utl_C2";
 COMMIT;
+BEGIN; INSERT INTO utl_t VALUES (1); PREPARE TRANSACTION 'utl_gx_1';
+COMMIT PREPARED 'utl_gx_1';
+BEGIN; INSERT INTO utl_t VALUES (2); PREPARE TRANSACTION 'utl_gx_2';
+ROLLBACK PREPARED 'utl_gx_2';
+BEGIN; INSERT INTO utl_t VALUES (3); PREPARE TRANSACTION 'utl_gx_3';
+COMMIT PREPARED 'utl_gx_3';
 SELECT query, calls FROM insights.queries
- WHERE query ~ '^(SET|RESET|SAVEPOINT|RELEASE|ROLLBACK TO|DEALLOCATE|FETCH|MOVE|CLOSE)'
+ WHERE query ~ '^(SET|RESET|SAVEPOINT|RELEASE|ROLLBACK|DEALLOCATE|FETCH|MOVE|CLOSE|PREPARE|COMMIT)'
  ORDER BY query COLLATE "C";
 -- a handful of shape creations, not one per request
 SELECT store_exclusive_locks - :locks_before < 40 AS few_exclusive_locks FROM insights.info;
