@@ -464,49 +464,50 @@ tagset_put(PgiTagSet *ts, const char *key, size_t klen,
 	ts->ntags++;
 }
 
+/*
+ * Lowercase spelling of each hex digit, 0 for any other byte: one load per
+ * byte checks and folds a traceparent, which arrives with every request.
+ */
+static const char hex_lower[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f',
+};
+
+/* Copy n hex digits folded to lowercase; 0 unless all are hex and one is not '0'. */
 static int
-all_hex_nonzero(const char *s, size_t n)
+copy_hex_id(const char *s, size_t n, char *out)
 {
 	size_t		i;
-	int			nonzero = 0;
+	unsigned int bad = 0,
+				nonzero = 0;
 
 	for (i = 0; i < n; i++)
 	{
-		if (hex_value((unsigned char) s[i]) < 0)
-			return 0;
-		if (s[i] != '0')
-			nonzero = 1;
+		char		c = hex_lower[(unsigned char) s[i]];
+
+		bad |= (c == 0);
+		nonzero |= (c != '0');
+		out[i] = c;
 	}
-	return nonzero;
+	out[n] = '\0';
+	return !bad && nonzero;
 }
 
 /* W3C traceparent, version 00: 00-<32 hex>-<16 hex>-<2 hex>; ids non-zero. */
 int
 pgi_traceparent_ids(const char *v, size_t len, char *trace_id, char *span_id)
 {
-	size_t		i;
-
 	if (len != 55 || v[0] != '0' || v[1] != '0' ||
-		v[2] != '-' || v[35] != '-' || v[52] != '-')
-		return 0;
-	if (!all_hex_nonzero(v + 3, 32) || !all_hex_nonzero(v + 36, 16))
-		return 0;
-	if (hex_value((unsigned char) v[53]) < 0 || hex_value((unsigned char) v[54]) < 0)
-		return 0;
-	for (i = 0; i < 32; i++)
+		v[2] != '-' || v[35] != '-' || v[52] != '-' ||
+		hex_lower[(unsigned char) v[53]] == 0 || hex_lower[(unsigned char) v[54]] == 0 ||
+		!copy_hex_id(v + 3, 32, trace_id) || !copy_hex_id(v + 36, 16, span_id))
 	{
-		char		c = v[3 + i];
-
-		trace_id[i] = (c >= 'A' && c <= 'F') ? (char) (c - 'A' + 'a') : c;
+		trace_id[0] = '\0';
+		span_id[0] = '\0';
+		return 0;
 	}
-	trace_id[32] = '\0';
-	for (i = 0; i < 16; i++)
-	{
-		char		c = v[36 + i];
-
-		span_id[i] = (c >= 'A' && c <= 'F') ? (char) (c - 'A' + 'a') : c;
-	}
-	span_id[16] = '\0';
 	return 1;
 }
 
@@ -659,96 +660,106 @@ pgi_comment_parse_spans(const char *body, size_t len, PgiTagSet *out,
 }
 
 /*
- * The value of a literal key `name` (any case) that starts a pair at the
- * top of the body: after the start or a ',' (blanks between), followed by
- * blanks, '=' or ':', blanks and a quote, up to the next quote.  The value
- * must hold no quote of its kind, no backslash, '%' or '+', so that the
- * parser reads it byte for byte and ends it at the same place whatever it
- * holds.  Returns 1 and the value's span.
+ * The value of the pair whose literal key of nlen bytes starts at body[k]:
+ * the key starts a pair at the top of the body (after the start or a ',',
+ * blanks between) and is followed by blanks, '=' or ':', blanks and a quote,
+ * up to the next quote.  Returns 1 and the value's span, 0 when k starts no
+ * such pair, -1 when the value holds a backslash, '%' or '+' (the parser
+ * must read it then, so that it ends where the parser ends it).
  */
 static int
-quick_value(const char *body, size_t len, const char *name, size_t nlen,
-			size_t *off, size_t *vlen)
+quick_pair_at(const char *body, size_t len, size_t k, size_t nlen,
+			  size_t *off, size_t *vlen)
 {
-	size_t		from = 0;
+	size_t		b = k,
+				p = k + nlen,
+				e;
+	char		q;
 
-	while (from + nlen < len)
-	{
-		const char *hit = memchr(body + from, name[0], len - from - nlen);
-		size_t		k,
-					b,
-					p,
-					e;
-		char		q;
-
-		if (hit == NULL)
-			return 0;
-		k = (size_t) (hit - body);
-		from = k + 1;
-		if (!pgi_ascii_word_is(body + k, nlen, name))
-			continue;
-		b = k;
-		while (b > 0 && is_blank((unsigned char) body[b - 1]))
-			b--;
-		if (b > 0 && body[b - 1] != ',')
-			continue;
-		p = k + nlen;
-		while (p < len && is_blank((unsigned char) body[p]))
-			p++;
-		if (p >= len || (body[p] != '=' && body[p] != ':'))
-			continue;
+	while (b > 0 && is_blank((unsigned char) body[b - 1]))
+		b--;
+	if (b > 0 && body[b - 1] != ',')
+		return 0;
+	while (p < len && is_blank((unsigned char) body[p]))
 		p++;
-		while (p < len && is_blank((unsigned char) body[p]))
-			p++;
-		if (p >= len || (body[p] != '\'' && body[p] != '"'))
-			continue;
-		q = body[p++];
-		for (e = p; e < len && body[e] != q; e++)
-		{
-			if (body[e] == '\\' || body[e] == '%' || body[e] == '+')
-				return 0;
-		}
-		if (e >= len)
-			return 0;
-		*off = p;
-		*vlen = e - p;
-		return 1;
+	if (p >= len || (body[p] != '=' && body[p] != ':'))
+		return 0;
+	p++;
+	while (p < len && is_blank((unsigned char) body[p]))
+		p++;
+	if (p >= len || (body[p] != '\'' && body[p] != '"'))
+		return 0;
+	q = body[p++];
+	for (e = p; e < len && body[e] != q; e++)
+	{
+		if (body[e] == '\\' || body[e] == '%' || body[e] == '+')
+			return -1;
 	}
-	return 0;
+	if (e >= len)
+		return -1;
+	*off = p;
+	*vlen = e - p;
+	return 1;
 }
 
+/*
+ * Where the traceparent and tracestate values sit, in one pass over the
+ * body: the first pair of each key counts.  Returns the number of spans.
+ */
 int
 pgi_comment_quick_spans(const char *body, size_t len, PgiTraceSpans *spans,
 						char *trace_id)
 {
-	size_t		off,
-				vlen;
+	/* per key: 0 still looking, 1 found, -1 left to the parser */
+	int			parent = 0,
+				state = 0;
+	size_t		from = 0,
+				poff = 0,
+				plen = 0,
+				soff = 0,
+				slen = 0;
 	char		span_id[17];
 
 	spans->n = 0;
 	trace_id[0] = '\0';
-	if (quick_value(body, len, "traceparent", 11, &off, &vlen))
+	while (from + 10 < len && (parent == 0 || state == 0))
 	{
-		if (!pgi_traceparent_ids(body + off, vlen, trace_id, span_id))
-			trace_id[0] = '\0';
-		spans->off[0] = off;
-		spans->len[0] = vlen;
-		spans->n = 1;
+		const char *hit = memchr(body + from, 't', len - from - 10);
+		size_t		k;
+
+		if (hit == NULL)
+			break;
+		k = (size_t) (hit - body);
+		from = k + 1;
+		if (!pgi_ascii_word_is(body + k, 5, "trace"))
+			continue;
+		if (parent == 0 && k + 11 < len && pgi_ascii_word_is(body + k, 11, "traceparent"))
+			parent = quick_pair_at(body, len, k, 11, &poff, &plen);
+		else if (state == 0 && pgi_ascii_word_is(body + k, 10, "tracestate"))
+			state = quick_pair_at(body, len, k, 10, &soff, &slen);
 	}
-	if (quick_value(body, len, "tracestate", 10, &off, &vlen))
+	if (parent == 1)
+	{
+		if (!pgi_traceparent_ids(body + poff, plen, trace_id, span_id))
+			trace_id[0] = '\0';
+		spans->off[spans->n] = poff;
+		spans->len[spans->n] = plen;
+		spans->n++;
+	}
+	if (state == 1)
 	{
 		/* keep them in body order, as the parser reports them */
-		if (spans->n == 1 && off < spans->off[0])
+		if (spans->n == 1 && soff < spans->off[0])
 		{
 			spans->off[1] = spans->off[0];
 			spans->len[1] = spans->len[0];
-			spans->off[0] = off;
-			spans->len[0] = vlen;
+			spans->off[0] = soff;
+			spans->len[0] = slen;
 		}
 		else
 		{
-			spans->off[spans->n] = off;
-			spans->len[spans->n] = vlen;
+			spans->off[spans->n] = soff;
+			spans->len[spans->n] = slen;
 		}
 		spans->n++;
 	}

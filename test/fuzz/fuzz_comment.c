@@ -336,6 +336,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > PGI_MAX_COMMENT_LEN)
 		REQUIRE(n == 0 && ts.flags == PGI_TAGS_REJECTED);
 
+	/* the quick scan's spans are ordered, disjoint and inside the body */
+	{
+		PgiTraceSpans quick;
+		char		trace_id[33];
+		int			i;
+
+		if (pgi_comment_quick_spans(text, size, &quick, trace_id) > 0)
+		{
+			REQUIRE(quick.n <= PGI_TRACE_SPANS);
+			for (i = 0; i < quick.n; i++)
+				REQUIRE(quick.off[i] + quick.len[i] <= size);
+			REQUIRE(quick.n < 2 || quick.off[0] + quick.len[0] <= quick.off[1]);
+			REQUIRE(trace_id[0] == '\0' || strlen(trace_id) == 32);
+		}
+	}
+
 	/* decoders */
 	check_url_decode(text, size, size > 0 ? (size_t) data[0] % 24 : 0);
 	check_base64(text, size);
