@@ -246,6 +246,31 @@ else
 	wait 2>/dev/null
 fi
 
+# (f) the collector, polling while the 64-slot ring wraps: says it cannot keep up and puts
+# the loss in the snapshot (spooled, as the dashboard here is unreachable)
+COLLECTOR=$PGI_ROOT/collector/pg_insights_collector
+PBDUMP=$PGI_ROOT/build/test/collector/pbdump
+[[ -x $PBDUMP ]] || make -s -C "$PGI_ROOT/collector" tools >"$out/tools.log" 2>&1
+"$COLLECTOR" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=postgres" --interval 200ms \
+	--dashboard-url http://127.0.0.1:1 --spool-dir "$out/spool" >"$out/collector.log" 2>&1 &
+collector=$!
+for _ in $(seq 100); do grep -q 'baseline\|poll' "$out/collector.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+echo 'SELECT 1 AS burst;' >"$out/burst.pgbench"
+for _ in 1 2 3; do
+	"$PGBENCH" -n -M simple -c 4 -j 2 -t 500 -f "$out/burst.pgbench" postgres >>"$out/burst.log" 2>&1
+	sleep 0.5
+done
+sleep 1
+kill -TERM $collector
+wait $collector
+pgi_expect_true "collector: warns that it cannot keep up with the event ring" \
+	grep -q 'WARNING.*not keeping up with the event ring: [1-9][0-9]* events lost' "$out/collector.log"
+lost=$("$PBDUMP" --flat "$out"/spool/* 2>/dev/null | sed -nE 's/^events_lost=([0-9]+)$/\1/p' | awk '{s += $1} END {print s + 0}')
+dropped=$("$PBDUMP" --flat "$out"/spool/* 2>/dev/null | sed -nE 's/^info\.events_dropped=([0-9]+)$/\1/p' | sort -n | tail -1)
+pgi_expect_true "collector: snapshots carry the events lost (${lost:-0}) and info.events_dropped (${dropped:-none})" \
+	test "${lost:-0}" -gt 0 -a "${dropped:-0}" -gt 0
+
 cp "$PGI_LOG" "$out/server-ring.log"
 if pgi_cluster_log_check; then pgi_pass "ring: no crash in server log"; else pgi_fail "ring: no crash in server log"; fi
 pgi_cluster_destroy
