@@ -47,7 +47,8 @@ static const char *const Q_INFO =
 MARK "SELECT max_shapes, shapes, evictions, max_tagsets, tagsets, tagsets_dropped,"
 " tagset_evictions, texts_truncated, comments_rejected, tags_truncated, shape_cache_misses,"
 " max_query_length, shmem_bytes, " EPOCH_US("stats_reset") ","
-" " EPOCH_US("clock_timestamp()") ", " EPOCH_US("pg_postmaster_start_time()")
+" " EPOCH_US("clock_timestamp()") ", " EPOCH_US("pg_postmaster_start_time()") ","
+" event_ring_size, events_written, events_dropped, events_write_dropped"
 " FROM insights.info_raw()" TAG;
 
 /* %u: the database's oid (the store is cluster-wide; each source reads its own database) */
@@ -381,6 +382,10 @@ parse_info(Reading *r, PGresult *res)
 	i->stats_reset_us = ival(res, 0, 13);
 	r->taken_us = ival(res, 0, 14);
 	r->postmaster_start_us = ival(res, 0, 15);
+	i->event_ring_size = (int32_t) ival(res, 0, 16);
+	i->events_written = ival(res, 0, 17);
+	i->events_dropped = ival(res, 0, 18);
+	i->events_write_dropped = ival(res, 0, 19);
 }
 
 static bool

@@ -336,6 +336,7 @@ poll_target(Collector *c, Target *t, bool once)
 	int			nfindings = 0;
 	bool		detected = false;
 	bool		ok = true;
+	int64_t		events_lost = 0;
 
 	if (!source_connected(t->src))
 	{
@@ -376,10 +377,17 @@ poll_target(Collector *c, Target *t, bool once)
 	/* detection writes findings to insights.findings; they travel in the snapshot too */
 	if (!c->cfg.no_detect)
 	{
+		int64_t		lost0 = detect_events_lost(t->detect);
+
 		detected = detect_run(source_conn(t->src), t->detect, &c->cfg.detect, &findings, &nfindings);
 		if (!detected)
 			log_warning("database %s: detection failed this poll (see above); findings not updated",
 						source_name(t->src));
+		events_lost = detect_events_lost(t->detect) - lost0;
+		if (events_lost > 0)
+			log_warning("database %s: not keeping up with the event ring: %lld events lost since the "
+						"previous poll (ring of %d; poll more often or raise pg_insights.event_ring_size)",
+						source_name(t->src), (long long) events_lost, r->info.event_ring_size);
 	}
 	if (ds == NULL)
 	{
@@ -396,6 +404,7 @@ poll_target(Collector *c, Target *t, bool once)
 	meta.instance = c->instance;
 	meta.findings = findings;
 	meta.nfindings = nfindings;
+	meta.events_lost = (uint64_t) events_lost;
 	pb = output_build(ds, source_identity(t->src), &c->stats, &meta, &len, sid, sizeof(sid));
 	log_debug("database %s: snapshot %s: %d shapes, %d attributions, %zu bytes",
 			  source_name(t->src), sid, ds->nshapes, ds->nattrs, len);

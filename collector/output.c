@@ -209,6 +209,10 @@ output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats 
 	info.max_query_length = ds->info.max_query_length;
 	info.shmem_bytes = ds->info.shmem_bytes;
 	info.stats_reset_us = ds->info.stats_reset_us;
+	info.event_ring_size = ds->info.event_ring_size;
+	info.events_written = ds->info.events_written;
+	info.events_dropped = ds->info.events_dropped;
+	info.events_write_dropped = ds->info.events_write_dropped;
 
 	coll.polls = cs->polls;
 	coll.poll_failures = cs->poll_failures;
@@ -234,6 +238,7 @@ output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats 
 	s.schema_version = SCHEMA_VERSION;
 	s.snapshot_id = sid;
 	s.sequence = meta->sequence;
+	s.events_lost = meta->events_lost;
 	s.collector_instance = (char *) meta->instance;
 	s.collector_version = (char *) COLLECTOR_VERSION;
 	s.server = &server;

@@ -37,6 +37,7 @@ typedef struct SnapshotMeta
 	int			nfindings;
 	uint64_t	sequence;
 	const char *instance;		/* random id of this collector process */
+	uint64_t	events_lost;	/* events the detection missed this interval */
 } SnapshotMeta;
 
 /* Serialize; returns a malloc'd protobuf buffer and the snapshot's id. */

@@ -119,6 +119,10 @@ typedef struct InfoRow
 	int32_t		max_query_length;
 	int64_t		shmem_bytes;
 	int64_t		stats_reset_us;
+	int32_t		event_ring_size;
+	int64_t		events_written;
+	int64_t		events_dropped; /* passed by readers without an event */
+	int64_t		events_write_dropped;
 } InfoRow;
 
 /* Everything read in one poll of one database; strings live in the arena. */

@@ -168,6 +168,47 @@ build_from_utility(void *arg, PgiEntrySource *src)
 
 /* ---- the event ring ---- */
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The parser's trace id (32 hex digits, or "") as 16 bytes; false, with out
+ * zeroed, for anything else.  No error path: this runs in every statement.
+ */
+static bool
+trace_id_binary(const char *hex, uint8 *out)
+{
+	int			i;
+
+	for (i = 0; i < 16; i++)
+	{
+		int			hi = hex_digit(hex[2 * i]);
+		int			lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+
+		if (lo < 0)
+		{
+			memset(out, 0, 16);
+			return false;
+		}
+		out[i] = (uint8) (hi << 4 | lo);
+	}
+	if (hex[32] != '\0')
+	{
+		memset(out, 0, 16);
+		return false;
+	}
+	return true;
+}
+
 static void
 push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *stats,
 		   const PgiCaptured *cap)
@@ -193,8 +234,7 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	ev.param_hash = pgi_param_hash(text, len, queryDesc->params);
 	ev.tagset_id = cap->tags.ntags > 0 ? cap->tags.tagset_id : 0;
 	ev.offset_value = pgi_plan_offset(queryDesc);
-	memcpy(ev.trace_id, cap->trace_id, sizeof(ev.trace_id));
-	ev.trace_id[sizeof(ev.trace_id) - 1] = '\0';
+	ev.has_trace_id = trace_id_binary(cap->trace_id, ev.trace_id);
 	ev.toplevel = key->toplevel;
 	ev.in_xact_block = IsTransactionBlock();
 	pgi_event_push(&ev);

@@ -110,7 +110,7 @@ _PG_init(void)
 
 	DefineCustomIntVariable("pg_insights.event_ring_size",
 							"Number of recent executions kept in the event ring (0 disables it).",
-							"Detection reads the ring; when a reader falls behind, events are lost and counted.",
+							"Detection reads the ring through insights.events(); events overwritten before a reader got them, or dropped because a stalled writer still held their slot, are counted in insights.info.events_dropped.",
 							&pgi_event_ring_size, 32768, 0, 4194304,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("pg_insights.plan_sample_rate",

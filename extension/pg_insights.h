@@ -232,7 +232,10 @@ typedef struct PgiEntrySource
 /* Callback that builds the entry source lazily, only when an entry is new. */
 typedef void (*PgiSourceBuilder) (void *arg, PgiEntrySource *src);
 
-/* One execution as the event ring keeps it (events.c). */
+/*
+ * One execution as the event ring keeps it (events.c).  Fixed-size binary
+ * fields only: nothing in it needs a terminator or a length to be read back.
+ */
 typedef struct PgiEvent
 {
 	uint64		seq;
@@ -249,22 +252,19 @@ typedef struct PgiEvent
 	uint64		param_hash;		/* same statement with the same arguments */
 	uint64		tagset_id;		/* 0: no sqlcommenter tags */
 	int64		offset_value;	/* OFFSET used, -1 if none */
-	char		trace_id[33];	/* from traceparent, "" if none */
+	uint8		trace_id[16];	/* traceparent's trace id, binary */
+	bool		has_trace_id;
 	bool		toplevel;
 	bool		in_xact_block;	/* inside BEGIN ... COMMIT */
 } PgiEvent;
-
-typedef struct PgiEventSlot
-{
-	pg_atomic_uint64 version;	/* 0 while written, seq + 1 when complete */
-	PgiEvent	ev;
-} PgiEventSlot;
 
 /* events.c */
 extern Size pgi_events_shmem_size(void);
 extern void pgi_events_shmem_init(void);
 extern void pgi_event_push(const PgiEvent *ev);
 extern uint64 pgi_events_written(void);
+extern uint64 pgi_events_dropped(void);
+extern uint64 pgi_events_write_dropped(void);
 extern int	pgi_events_size(void);
 
 /* plan.c */

@@ -29,7 +29,7 @@ PG_FUNCTION_INFO_V1(pg_insights_reset);
 
 #define QUERIES_COLS 44
 #define ATTRIBUTION_COLS 22
-#define INFO_COLS 17
+#define INFO_COLS 19
 
 static void
 require_loaded(void)
@@ -403,6 +403,8 @@ pg_insights_info(PG_FUNCTION_ARGS)
 	values[j++] = Int64GetDatum((int64) pgi_events_written());
 	values[j++] = TimestampTzGetDatum(pgi_shared->stats_reset);
 	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->exclusive_locks));
+	values[j++] = Int64GetDatum((int64) pgi_events_dropped());
+	values[j++] = Int64GetDatum((int64) pgi_events_write_dropped());
 	LWLockRelease(pgi_shared->lock);
 	Assert(j == INFO_COLS);
 

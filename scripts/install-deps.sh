@@ -24,6 +24,7 @@ PACKAGES=(
 	dpkg-dev                    # apt-get source (PostgreSQL's regression suite)
 	chromium                    # dashboard browser tests (headless, driven by playwright-core)
 	bc
+	gdb                         # concurrency: a backend held inside an event write
 )
 
 # Node.js >= 20.19 with npm: Prisma 7 (clients/) and the dashboard's front-end build need it.

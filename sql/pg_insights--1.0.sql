@@ -107,7 +107,9 @@ CREATE FUNCTION insights.info_raw(
     OUT event_ring_size integer,
     OUT events_written bigint,
     OUT stats_reset timestamptz,
-    OUT store_exclusive_locks bigint
+    OUT store_exclusive_locks bigint,
+    OUT events_dropped bigint,
+    OUT events_write_dropped bigint
 )
 RETURNS record
 AS 'MODULE_PATHNAME', 'pg_insights_info'
@@ -116,8 +118,9 @@ LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 CREATE VIEW insights.info AS
     SELECT * FROM insights.info_raw();
 
--- Recent executions (the event ring), oldest first, after a sequence number.
--- A jump between after_seq and the first seq returned means events were lost.
+-- Recent executions (the event ring), oldest first, after a sequence number,
+-- up to the first one still being written.  A sequence number missing from
+-- the result is an event lost (counted in insights.info.events_dropped).
 CREATE FUNCTION insights.events(after_seq bigint DEFAULT 0,
     OUT seq bigint,
     OUT end_time timestamptz,

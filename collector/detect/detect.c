@@ -380,8 +380,6 @@ load_events(DetectInput *in, DetectState *st)
 	if (r == NULL)
 		return false;
 	n = PQntuples(r);
-	if (n > 0 && st->after_seq > 0 && num(r, 0, 0) > st->after_seq + 1)
-		st->events_lost += num(r, 0, 0) - st->after_seq - 1;
 
 	all = xmalloc(sizeof(DetEvent) * (st->ncarry + n + 1));
 	if (st->ncarry > 0)
@@ -390,8 +388,15 @@ load_events(DetectInput *in, DetectState *st)
 	for (i = 0; i < n; i++)
 	{
 		DetEvent   *e;
+		int64_t		seq = num(r, i, 0);
 
-		st->after_seq = num(r, i, 0);
+		/*
+		 * every missing number is an event lost (overwritten, or dropped by
+		 * its writer); not those from before the collector's first read
+		 */
+		if (st->after_seq > 0 && seq > st->after_seq + 1)
+			in->events_lost += seq - st->after_seq - 1;
+		st->after_seq = seq;
 		if (PQgetvalue(r, i, 14)[0] != 't')
 			continue;			/* another database's */
 		e = &all[in->nevents++];
@@ -411,6 +416,7 @@ load_events(DetectInput *in, DetectState *st)
 		e->in_xact_block = PQgetvalue(r, i, 13)[0] == 't';
 	}
 	PQclear(r);
+	st->events_lost += in->events_lost;
 	qsort(all, in->nevents, sizeof(DetEvent), cmp_event_seq);
 
 	/* drop the collector's own and catalog-only statements */
@@ -500,7 +506,7 @@ build_prompt(const DetFinding *f, const DetShape *s, const DetShape *parent)
 
 /* evidence + "measured": the numbers a later before/after comparison uses */
 static char *
-evidence_with_measured(const DetFinding *f, const DetShape *s)
+evidence_with_measured(const DetFinding *f, const DetShape *s, int64_t events_lost)
 {
 	Sbuf		b;
 	const char *ev = f->evidence ? f->evidence : "{}";
@@ -514,6 +520,9 @@ evidence_with_measured(const DetFinding *f, const DetShape *s)
 	if (len >= 2 && ev[len - 1] == '}')
 	{
 		sbuf_printf(&b, "%.*s%s", (int) (len - 1), ev, len > 2 ? "," : "");
+		/* the window's events were incomplete: the counts above may be low */
+		if (events_lost > 0)
+			sbuf_printf(&b, "\"events_lost\":%lld,", (long long) events_lost);
 		sbuf_printf(&b, "\"measured\":{\"calls\":%lld,\"reads_per_call\":%.2f,\"mean_ms\":%.4f}}",
 					(long long) calls, calls ? (double) reads / calls : 0.0, calls ? ms / calls : 0.0);
 	}
@@ -546,7 +555,7 @@ upsert(DetectInput *in, const DetFinding *f)
 				pshape[32];
 	char	   *tables = tables_literal(s);
 	char	   *prompt = build_prompt(f, s, parent);
-	char	   *evidence = evidence_with_measured(f, s);
+	char	   *evidence = evidence_with_measured(f, s, in->events_lost);
 	const char *params[13];
 	PGresult   *r;
 

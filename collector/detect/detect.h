@@ -140,6 +140,7 @@ typedef struct DetectInput
 	int			nscans;
 	DetEvent   *events;			/* this poll's plus the recent carry-over, by seq */
 	int			nevents;
+	int64_t		events_lost;	/* sequence numbers missing from this poll's read */
 	bool		have_hypopg;
 	/* output */
 	DetFinding *findings;

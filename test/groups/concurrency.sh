@@ -4,6 +4,11 @@
 #   (a) one shape: the builtin select-only script (-S), simple and prepared protocol
 #   (b) a custom script of several shapes (IN-lists of varying length, tagged statements)
 #   (c) the same under eviction churn (max_shapes = 100, 300 distinct shapes)
+#   (d) the event ring at 64 slots under 16 writers: every event read back is whole (its
+#       fields, all derived from one argument, agree) and every sequence number is either
+#       returned once or counted in events_dropped
+#   (e) a writer held inside its write (gdb breakpoint): readers stop at its slot and return
+#       nothing torn; writers that lap it drop and count; after release its event appears
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 source "$PGI_ROOT/test/lib/cluster.sh"
@@ -92,6 +97,182 @@ pgi_expect_eq "eviction churn: store bounded, evictions counted" \
 
 cp "$PGI_LOG" "$out/server.log"
 if pgi_cluster_log_check; then pgi_pass "no crash in server log"; else pgi_fail "no crash in server log"; fi
+pgi_cluster_destroy
+
+# ---- (d), (e): the event ring ----
+pgi_cluster_start "shared_preload_libraries = 'pg_insights'" "pg_insights.event_ring_size = 64" ||
+	{ pgi_fail "cluster start (ring of 64)"; pgi_summary $group; exit 1; }
+pgi_sql "CREATE EXTENSION pg_insights" >/dev/null
+# sessions that only observe write no events of their own
+quiet() { PGOPTIONS="-c pg_insights.track=none" pgi_sql "$@"; }
+pgi_expect_eq "ring: 64 slots" "$(quiet "SELECT event_ring_size FROM insights.info")" 64
+
+# (d) each statement's fields derive from n: the trace id ends with the client number
+# (10 + client_id) and n, rows = n % 50 + 1, OFFSET n % 7.  A slot mixing two events, or a
+# copy torn by a writer, breaks one of these.
+cat >"$out/ring.pgbench" <<'SQL'
+\set n random(1000000, 9999999)
+\set c :client_id + 10
+\set k :n % 7
+\set r :n % 50 + 1 + :k
+SELECT g FROM generate_series(1, :r) g OFFSET :k /*traceparent='00-aaaaaaaaaaaaaaaaaaaaaaa:c:n-00f067aa0ba902b7-01'*/;
+SQL
+quiet "CREATE UNLOGGED TABLE ev_seen AS SELECT * FROM insights.events(0) WITH NO DATA;
+	ALTER TABLE ev_seen ADD PRIMARY KEY (seq); CREATE TABLE ev_stop (x int)" >/dev/null
+read -r w0 d0 wd0 < <(quiet "SELECT events_written, events_dropped, events_write_dropped FROM insights.info" | tr '|' ' ')
+# one reader, as the collector: from a cursor, again and again, until the writers are done,
+# then once more; a seq returned twice violates the primary key and fails the DO
+PGOPTIONS="-c pg_insights.track=none" pgi_psql -v ON_ERROR_STOP=1 -d postgres -c "DO \$\$
+DECLARE c bigint := $w0; done boolean := false;
+BEGIN
+	LOOP
+		done := EXISTS (SELECT 1 FROM ev_stop);
+		INSERT INTO ev_seen SELECT * FROM insights.events(c);
+		SELECT coalesce(max(seq), c) INTO c FROM ev_seen;
+		EXIT WHEN done;
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+END \$\$" >"$out/ring-reader.log" 2>&1 &
+reader=$!
+"$PGBENCH" -n -M simple -c 16 -j 2 -t "$((TX / 4))" -f "$out/ring.pgbench" postgres >"$out/ring.pgbench.log" 2>&1 ||
+	pgi_fail "ring: pgbench" "$(tail -3 "$out/ring.pgbench.log")"
+quiet "INSERT INTO ev_stop VALUES (1)" >/dev/null
+if wait $reader; then pgi_pass "ring: the reader ran, no seq returned twice"; else
+	pgi_fail "ring: the reader ran, no seq returned twice" "$(tail -3 "$out/ring-reader.log")"; fi
+read -r w1 d1 wd1 < <(quiet "SELECT events_written, events_dropped, events_write_dropped FROM insights.info" | tr '|' ' ')
+ring_tx=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$out/ring.pgbench.log")
+check="SELECT count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE ok) FROM (
+	SELECT trace_id ~ '^a{23}[12][0-9][0-9]{7}\$'
+	   AND rows = substr(trace_id, 26)::int % 50 + 1
+	   AND offset_value = substr(trace_id, 26)::int % 7 AS ok
+	  FROM ev_seen WHERE trace_id LIKE 'aaaa%') e"
+read -r bad good < <(quiet "$check" | tr '|' ' ')
+echo "  ring: $ring_tx transactions, $((w1 - w0)) events written, $(quiet "SELECT count(*) FROM ev_seen") returned, $((d1 - d0)) dropped ($((wd1 - wd0)) by writers)"
+pgi_expect_eq "ring: every event returned is whole (trace id, rows and OFFSET of one statement)" "$bad" 0
+pgi_expect_true "ring: workload events were returned ($good)" test "${good:-0}" -gt 0
+pgi_expect_eq "ring: one pid per pgbench client and one client per pid" \
+	"$(quiet "SELECT count(DISTINCT pid) || '/' || count(DISTINCT substr(trace_id, 24, 2)) || '/' ||
+		count(DISTINCT (pid, substr(trace_id, 24, 2))) FROM ev_seen WHERE trace_id LIKE 'aaaa%'" | awk -F/ '{print ($1 == $3 && $2 == $3 && $3 <= 16) ? "ok" : $0}')" ok
+pgi_expect_eq "ring: same arguments, same param_hash" \
+	"$(quiet "SELECT count(*) FROM (SELECT substr(trace_id, 26) FROM ev_seen WHERE trace_id LIKE 'aaaa%'
+		GROUP BY 1 HAVING count(DISTINCT param_hash) > 1) x")" 0
+pgi_expect_eq "ring: every statement has an event (written == transactions)" "$((w1 - w0))" "$ring_tx"
+pgi_expect_true "ring: the reader fell behind and the loss is counted (events_dropped $((d1 - d0)) > 0)" \
+	test "$((d1 - d0))" -gt 0
+pgi_expect_eq "ring: returned + events_dropped == events written" \
+	"$(($(quiet "SELECT count(*) FROM ev_seen WHERE seq > $w0") + d1 - d0))" "$((w1 - w0))"
+
+# (e) one backend held by gdb inside its event write, after the copy and before the publish
+if ! command -v gdb >/dev/null; then
+	pgi_fail "held writer: gdb is needed (scripts/install-deps.sh)"
+else
+	line=$(grep -n 'slot->ev.seq = seq;' "$PGI_ROOT/extension/events.c" | head -1 | cut -d: -f1)
+	fifo=$out/held.fifo
+	rm -f "$fifo" "$out/held.out"
+	mkfifo "$fifo"
+	pgi_psql -At -d postgres <"$fifo" >"$out/held.out" 2>&1 &
+	held_psql=$!
+	exec 7>"$fifo"
+	echo "SELECT pg_backend_pid();" >&7
+	for _ in $(seq 100); do [[ -s "$out/held.out" ]] && break; sleep 0.1; done
+	held_pid=$(head -1 "$out/held.out")
+	# hold_next N: attach, let the backend run into the breakpoint, keep it there until
+	# $out/release.N exists
+	hold_next() {
+		rm -f "$out/hit.$1" "$out/release.$1"
+		gdb -p "$held_pid" -batch -nx \
+			-ex "break events.c:$line" -ex continue \
+			-ex "shell touch $out/hit.$1" \
+			-ex "shell while [ ! -e $out/release.$1 ]; do sleep 0.1; done" \
+			-ex "delete" -ex detach >"$out/gdb.$1.log" 2>&1 &
+		for _ in $(seq 300); do grep -q '^Breakpoint 1 at' "$out/gdb.$1.log" 2>/dev/null && break; sleep 0.1; done
+		sleep 1	# gdb's "continue" after the breakpoint is set
+	}
+	wait_hit() { for _ in $(seq 300); do [[ -e "$out/hit.$1" ]] && return 0; sleep 0.1; done; return 1; }
+	wait_out() { for _ in $(seq 300); do grep -q "$1" "$out/held.out" && return 0; sleep 0.1; done; return 1; }
+	tp="/*traceparent='00-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-00f067aa0ba902b7-01'*/"
+
+	# (e1) held, then 10 events after it: readers return none of them until it is published
+	hold_next 1
+	echo "SELECT 4201 AS held $tp;" >&7
+	if ! wait_hit 1; then
+		pgi_fail "held writer: gdb stopped the backend inside the write" "$(tail -5 "$out/gdb.1.log")"
+	else
+		pgi_pass "held writer: gdb stopped the backend inside the write"
+		held=$(quiet "SELECT events_written FROM insights.info")
+		for i in $(seq 10); do pgi_sql "SELECT $i AS after_held" >/dev/null; done
+		pgi_expect_eq "held writer: a reader from before it stops at its slot" \
+			"$(quiet "SELECT count(*) FROM insights.events($held - 1)")" 0
+		pgi_expect_eq "held writer: a reader past it gets the 10 later events" \
+			"$(quiet "SELECT count(*) FROM insights.events($held)")" 10
+		touch "$out/release.1"
+		wait_out '^4201$' || pgi_fail "held writer: statement finished after release"
+		pgi_expect_eq "held writer: after release its event comes first, whole, then the 10" \
+			"$(quiet "SELECT string_agg(seq - $held || ':' || coalesce(trace_id, '-') || ':' || rows, ',' ORDER BY seq)
+				FROM (SELECT * FROM insights.events($held - 1) LIMIT 2) e")" \
+			"0:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb:1,1:-:1"
+		pgi_expect_eq "held writer: after release a reader gets all 11" \
+			"$(quiet "SELECT count(*) FROM insights.events($held - 1) WHERE seq <= $held + 10")" 11
+	fi
+
+	# (e2) held while 200 statements lap the 64-slot ring three times: the writers of its
+	# slot (held + 64, + 128, + 192) drop and count; nothing torn is returned
+	hold_next 2
+	echo "SELECT 4202 AS held $tp;" >&7
+	if wait_hit 2; then
+		read -r held2 wd2 d2 < <(quiet "SELECT events_written, events_write_dropped, events_dropped FROM insights.info" | tr '|' ' ')
+		seq 200 | sed 's/.*/SELECT & AS lap;/' | pgi_psql -d postgres >/dev/null
+		quiet "SELECT seq - $held2, coalesce(trace_id, '-'), rows FROM insights.events($held2 - 1)" >"$out/lap.events"
+		pgi_expect_eq "lapped writer: the 3 writers of the held slot dropped (events_write_dropped)" \
+			"$(($(quiet "SELECT events_write_dropped FROM insights.info") - wd2))" 3
+		pgi_expect_eq "lapped writer: none of the held slot's sequence numbers is returned" \
+			"$(awk -F'|' '$1 % 64 == 0' "$out/lap.events" | wc -l)" 0
+		pgi_expect_eq "lapped writer: every event returned is a lap statement, whole" \
+			"$(awk -F'|' '$2 != "-" || $3 != 1' "$out/lap.events" | wc -l)/$(wc -l <"$out/lap.events")" "0/63"
+		touch "$out/release.2"
+		wait_out '^4202$' || pgi_fail "lapped writer: statement finished after release"
+		pgi_expect_eq "lapped writer: 200 more sequence numbers handed out" \
+			"$(quiet "SELECT events_written - $held2 FROM insights.info")" 200
+		# the reader passed held .. held + 200 and got 63: the held one and the 136 after it
+		# were overwritten before it came, held + 192 was dropped by its writer
+		pgi_expect_eq "lapped writer: events_dropped counts the 138 the reader passed without an event" \
+			"$(($(quiet "SELECT events_dropped FROM insights.info") - d2))" 138
+	else
+		pgi_fail "lapped writer: gdb stopped the backend inside the write" "$(tail -5 "$out/gdb.2.log")"
+		touch "$out/release.2"
+	fi
+	exec 7>&-
+	wait $held_psql 2>/dev/null
+	wait 2>/dev/null
+fi
+
+# (f) the collector, polling while the 64-slot ring wraps: says it cannot keep up and puts
+# the loss in the snapshot (spooled, as the dashboard here is unreachable)
+COLLECTOR=$PGI_ROOT/collector/pg_insights_collector
+PBDUMP=$PGI_ROOT/build/test/collector/pbdump
+[[ -x $PBDUMP ]] || make -s -C "$PGI_ROOT/collector" tools >"$out/tools.log" 2>&1
+"$COLLECTOR" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=postgres" --interval 200ms \
+	--dashboard-url http://127.0.0.1:1 --spool-dir "$out/spool" >"$out/collector.log" 2>&1 &
+collector=$!
+for _ in $(seq 100); do grep -q 'baseline\|poll' "$out/collector.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+echo 'SELECT 1 AS burst;' >"$out/burst.pgbench"
+for _ in 1 2 3; do
+	"$PGBENCH" -n -M simple -c 4 -j 2 -t 500 -f "$out/burst.pgbench" postgres >>"$out/burst.log" 2>&1
+	sleep 0.5
+done
+sleep 1
+kill -TERM $collector
+wait $collector
+pgi_expect_true "collector: warns that it cannot keep up with the event ring" \
+	grep -q 'WARNING.*not keeping up with the event ring: [1-9][0-9]* events lost' "$out/collector.log"
+lost=$("$PBDUMP" --flat "$out"/spool/* 2>/dev/null | sed -nE 's/^events_lost=([0-9]+)$/\1/p' | awk '{s += $1} END {print s + 0}')
+dropped=$("$PBDUMP" --flat "$out"/spool/* 2>/dev/null | sed -nE 's/^info\.events_dropped=([0-9]+)$/\1/p' | sort -n | tail -1)
+pgi_expect_true "collector: snapshots carry the events lost (${lost:-0}) and info.events_dropped (${dropped:-none})" \
+	test "${lost:-0}" -gt 0 -a "${dropped:-0}" -gt 0
+
+cp "$PGI_LOG" "$out/server-ring.log"
+if pgi_cluster_log_check; then pgi_pass "ring: no crash in server log"; else pgi_fail "ring: no crash in server log"; fi
 pgi_cluster_destroy
 echo "  logs in $out ($(pgi_elapsed $t0))"
 pgi_summary $group
