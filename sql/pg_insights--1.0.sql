@@ -107,7 +107,11 @@ CREATE FUNCTION insights.info_raw(
     OUT event_ring_size integer,
     OUT events_written bigint,
     OUT stats_reset timestamptz,
-    OUT store_exclusive_locks bigint
+    OUT store_exclusive_locks bigint,
+    OUT restore_shapes_skipped bigint,
+    OUT restore_tagsets_skipped bigint,
+    OUT restore_texts_clipped bigint,
+    OUT restore_files_rejected bigint
 )
 RETURNS record
 AS 'MODULE_PATHNAME', 'pg_insights_info'
