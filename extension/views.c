@@ -1,7 +1,7 @@
 /*
  * views.c — the SQL-callable functions behind the insights views: entries
  * are copied out under the shared lock, a batch of at most VIEW_BATCH_BYTES
- * at a time, and formatted outside it into the tuplestore (which spills to
+ * (and VIEW_SCAN_SLOTS slots inspected) at a time, and formatted outside it into the tuplestore (which spills to
  * disk past work_mem), so no allocation grows with max_shapes or
  * max_query_length.  Between batches the lock is released; an entry
  * inserted after the scan began (born > the insert_seq seen first) is left
@@ -38,6 +38,7 @@ PG_FUNCTION_INFO_V1(pg_insights_reset);
 #define INFO_COLS 21
 
 #define VIEW_BATCH_BYTES	(4 * 1024 * 1024)
+#define VIEW_SCAN_SLOTS		16384	/* slots inspected per hold of the lock, at most */
 
 static void
 require_loaded(void)
@@ -202,11 +203,12 @@ pg_insights_queries(PG_FUNCTION_ARGS)
 	while (next < pgi_shared->max_shapes)
 	{
 		int			n = 0;
+		int			end = Min(pgi_shared->max_shapes, next + Max(batch, VIEW_SCAN_SLOTS));
 
 		LWLockAcquire(pgi_shared->lock, LW_SHARED);
 		if (nbatches == 0)
 			scan_seq = pgi_shared->insert_seq;
-		for (; next < pgi_shared->max_shapes && n < batch; next++)
+		for (; next < end && n < batch; next++)
 		{
 			PgiShapeEntry *e = &pgi_shapes[next];
 
@@ -315,11 +317,12 @@ pg_insights_attribution(PG_FUNCTION_ARGS)
 	while (next < pgi_shared->max_tagsets)
 	{
 		int			n = 0;
+		int			end = Min(pgi_shared->max_tagsets, next + Max(batch, VIEW_SCAN_SLOTS));
 
 		LWLockAcquire(pgi_shared->lock, LW_SHARED);
 		if (nbatches++ == 0)
 			scan_seq = pgi_shared->insert_seq;
-		for (; next < pgi_shared->max_tagsets && n < batch; next++)
+		for (; next < end && n < batch; next++)
 		{
 			PgiTagEntry *t = &pgi_tags[next];
 

@@ -19,6 +19,9 @@
 #              test/regress/persistence.sh)
 #   extension  DROP EXTENSION leaves the server healthy and counting; CREATE again shows it;
 #              ALTER EXTENSION UPDATE through every sql/pg_insights--A--B.sql step
+#   limits     insights.queries / insights.attribution with max_query_length at its maximum
+#              (20000 shapes) and with max_shapes and max_tagsets at their maximum: they answer,
+#              copying in bounded batches (the DEBUG1 line is checked)
 #   asan       the extension built with -fsanitize=address,undefined, loaded into a real server
 #              (a private mount namespace shows the instrumented .so at the installed path, for
 #              that server only), regress suite + demo + churn + clean restart: no report
@@ -47,7 +50,7 @@ else
 	CRASH_LOOPS=${PGI_REL_CRASH_LOOPS:-50}
 	IMMEDIATE_LOOPS=${PGI_REL_IMMEDIATE_LOOPS:-3}
 fi
-CASES=${PGI_REL_CASES:-churn crash immediate diskfull statfile extension asan}
+CASES=${PGI_REL_CASES:-churn crash immediate diskfull statfile extension limits asan}
 STALL_MS=5000			# a statement waiting on our lock this long is a stall
 MAX_SHAPES=100
 NTABLES=1200			# distinct shapes of the churn workload: 12 x max_shapes
@@ -624,6 +627,54 @@ if want extension; then
 		pgi_fail "extension: cluster start"
 	fi
 	echo "  (extension: $((SECONDS - t))s)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 8. the views at the sizing limits (issue 11 item 9): no allocation of the views grows with
+#    max_shapes x max_query_length (the old copy needed one palloc of that product: over 1 GB)
+if want limits; then
+	t=$SECONDS
+	echo "-- views at the sizing limits"
+	# (a) max_query_length at its maximum (65536) with 20000 shapes: texts 1.3 GB of shared
+	#     memory (mostly untouched); the maximum of both (1,000,000 x 65536 = 65 GB) does not fit
+	#     this machine.  (b) max_shapes and max_tagsets at their maximum (1,000,000) with the
+	#     smallest max_query_length: 1.8 GB of shape entries, 1.1 GB of tag sets.
+	for lim in "20000 65536 5000" "1000000 256 1000000"; do
+		read -r ms mql mt <<<"$lim"
+		l="limits max_shapes=$ms max_query_length=$mql max_tagsets=$mt"
+		if ! pgi_cluster_start "${BASE[@]}" "pg_insights.max_shapes = $ms" "pg_insights.max_query_length = $mql" \
+			"pg_insights.max_tagsets = $mt" "pg_insights.event_ring_size = 1024"; then
+			pgi_fail "$l: cluster start" "$(tail -3 "$PGI_LOG" 2>/dev/null | tr '\n' ' ')"
+			continue
+		fi
+		pgi_sql "CREATE EXTENSION pg_insights;
+			DO \$\$ BEGIN FOR k IN 1..300 LOOP EXECUTE format('CREATE TABLE lim_%s (id int)', k); END LOOP; END \$\$;" >/dev/null
+		pgi_pass "$l: server starts ($(rel_q 20 "SELECT pg_size_pretty(shmem_bytes) FROM insights.info") of shared memory)"
+		# 300 shapes, each a long text (60 kB with the large max_query_length), tagged
+		pad=$(( mql > 1000 ? 60000 : 100 ))
+		for ((k = 1; k <= 300; k++)); do
+			echo "SELECT $k AS \"k\", '$(head -c $((pad / 2)) /dev/zero | tr '\0' x)' IS NULL AS \"$(printf 'c%.0s' {1..40})\", count(*) AS \"n$k$(head -c $((pad / 2)) /dev/zero | tr '\0' y | cut -c1-50)\" FROM lim_$k /*route='/r$k'*/;"
+		done | pgi_psql -v ON_ERROR_STOP=1 -d postgres >/dev/null 2>&1
+		r=$(rel_q 120 "SET client_min_messages = debug1; SELECT count(*) FILTER (WHERE query LIKE 'SELECT \$1 AS \"k\"%'),
+				max(octet_length(query)) FILTER (WHERE query LIKE 'SELECT \$1 AS \"k\"%') > 0,
+				count(*) = (SELECT shapes FROM insights.info) FROM insights.queries" 2>"$out/limits-$ms.err")
+		pgi_expect_eq "$l: insights.queries answers, every shape once" "$r" "300|t|t"
+		batches=$(sed -nE 's/.*insights.queries copied ([0-9]+) entries in ([0-9]+) batches of at most ([0-9]+).*/\1 \2 \3/p' "$out/limits-$ms.err" | head -1)
+		read -r nrows nb per <<<"$batches"
+		if [[ -n "$nb" ]] && ((nb > 1 && per < ms)); then
+			pgi_pass "$l: the view copied $nrows entries in $nb batches of at most $per"
+		else
+			pgi_fail "$l: the view copies in batches" "'$batches' $(head -3 "$out/limits-$ms.err" | tr '\n' ' ')"
+		fi
+		r=$(rel_q 120 "SELECT count(*) >= 300 FROM insights.attribution WHERE route LIKE '/r%'" 2>&1)
+		pgi_expect_eq "$l: insights.attribution answers" "$r" t
+		# and the sum of the texts equals what was stored, through the tuplestore
+		r=$(rel_q 120 "SELECT sum(octet_length(query)) = sum(octet_length(query)) FILTER (WHERE query IS NOT NULL) FROM insights.queries" 2>&1)
+		pgi_expect_eq "$l: texts read whole" "$r" t
+		log_ok "limits-$ms"
+		pgi_cluster_destroy
+	done
+	echo "  (limits: $((SECONDS - t))s)"
 fi
 
 # ---------------------------------------------------------------------------------------------
