@@ -70,12 +70,12 @@ _PG_init(void)
 	DefineCustomIntVariable("pg_insights.max_shapes",
 							"Maximum number of statement shapes kept in shared memory.",
 							"When full, the least used entries are evicted one at a time.",
-							&pgi_max_shapes, 5000, 100, 1000000,
+							&pgi_max_shapes, 5000, 100, PGI_MAX_SHAPES_LIMIT,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_insights.max_tagsets",
 							"Maximum number of (shape, sqlcommenter tag set) attribution entries.",
 							NULL,
-							&pgi_max_tagsets, 5000, 100, 1000000,
+							&pgi_max_tagsets, 5000, 100, PGI_MAX_TAGSETS_LIMIT,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_insights.max_tagsets_per_shape",
 							"Maximum number of distinct tag sets kept for one shape.",
@@ -85,7 +85,7 @@ _PG_init(void)
 	DefineCustomIntVariable("pg_insights.max_query_length",
 							"Bytes of normalized statement text kept per shape.",
 							"Longer texts are cut and end with a visible marker.",
-							&pgi_max_query_length, 2048, 256, 65536,
+							&pgi_max_query_length, 2048, 256, PGI_MAX_QUERY_LENGTH_LIMIT,
 							PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomEnumVariable("pg_insights.track",
 							 "Which statements are tracked: top (client-issued), all (also nested), none.",

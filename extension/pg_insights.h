@@ -46,6 +46,11 @@
 
 #define PGI_TRUNC_MARKER	" /* ...truncated */"
 
+/* upper bounds of the sizing GUCs (pg_insights.c); persist.c checks files against them */
+#define PGI_MAX_SHAPES_LIMIT	1000000
+#define PGI_MAX_TAGSETS_LIMIT	1000000
+#define PGI_MAX_QUERY_LENGTH_LIMIT	65536
+
 typedef enum PgiTrackLevel
 {
 	PGI_TRACK_NONE,
@@ -122,7 +127,10 @@ typedef struct PgiShapeEntry
 	char		command[PGI_COMMAND_LEN];
 	char		tables[PGI_TABLES_LEN];
 	int			ntables;
-	int			text_len;		/* text lives in the texts area at slot */
+	int			text_len;		/* text lives in the texts area at slot;
+								 * at most max_query_length bytes */
+	int32		encoding;		/* of the text: its database's encoding */
+	uint64		born;			/* PgiShared.insert_seq when inserted */
 	int			tagsets;		/* live attribution entries of this shape */
 	int32		first_tag;		/* its tag-set slots: a doubly linked list, -1 ends */
 	TimestampTz first_seen;
@@ -149,6 +157,7 @@ typedef struct PgiTagEntry
 	int			ntags;
 	int			tagbuf_len;
 	char		tagbuf[PGI_ATTR_TAGBUF];
+	uint64		born;			/* PgiShared.insert_seq when inserted */
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	int32		usage;
@@ -183,6 +192,12 @@ typedef struct PgiShared
 	int			shape_hand;		/* clock-sweep hands, exclusive lock */
 	int			tag_hand;
 	TimestampTz stats_reset;
+	uint64		insert_seq;		/* entries inserted so far, exclusive lock */
+	/* what the load of the stats file at the last start skipped (persist.c) */
+	int64		restore_shapes_skipped;
+	int64		restore_tagsets_skipped;
+	int64		restore_texts_clipped;
+	int64		restore_files_rejected;
 	/* event counters: atomics so no lock is needed to bump them */
 	pg_atomic_uint64 evictions;
 	pg_atomic_uint64 tagset_evictions;
@@ -227,6 +242,8 @@ typedef struct PgiEntrySource
 	int			tables_len;
 	int			ntables;
 	uint64		queryid;
+	bool		restored;		/* from the stats file: encoding below is set */
+	int			encoding;
 } PgiEntrySource;
 
 /* Callback that builds the entry source lazily, only when an entry is new. */
@@ -304,7 +321,10 @@ extern void pgi_store_add(const PgiShapeKey *key, PgiSourceBuilder build, void *
 						  PgiSlotHint *hint);
 extern uint64 pgi_store_generation(void);
 extern void pgi_store_reset(bool all, uint64 shape_id);
-extern bool pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text);
+extern bool pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text,
+									bool *clipped);
+extern int	pgi_store_clip_text(char *dst, const char *src, int len, int max,
+								int encoding, bool *clipped);
 extern bool pgi_store_restore_tagset(const PgiTagEntry *saved);
 extern int	pgi_hist_bucket(double ms);
 extern const double pgi_hist_bounds[PGI_HIST_BUCKETS - 1];

@@ -24,6 +24,7 @@
 #include <math.h>
 
 #include "executor/instrument.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
@@ -73,10 +74,11 @@ shape_area_size(void)
 	return mul_size(pgi_max_shapes, sizeof(PgiShapeEntry));
 }
 
+/* a text of max_query_length bytes keeps its last byte: one more for the NUL */
 static Size
 text_area_size(void)
 {
-	return mul_size(pgi_max_shapes, pgi_max_query_length);
+	return mul_size(pgi_max_shapes, (Size) pgi_max_query_length + 1);
 }
 
 static Size
@@ -164,6 +166,11 @@ pgi_shmem_init(void)
 		pgi_shared->shape_hand = 0;
 		pgi_shared->tag_hand = 0;
 		pgi_shared->stats_reset = GetCurrentTimestamp();
+		pgi_shared->insert_seq = 0;
+		pgi_shared->restore_shapes_skipped = 0;
+		pgi_shared->restore_tagsets_skipped = 0;
+		pgi_shared->restore_texts_clipped = 0;
+		pgi_shared->restore_files_rejected = 0;
 		pg_atomic_init_u64(&pgi_shared->evictions, 0);
 		pg_atomic_init_u64(&pgi_shared->tagset_evictions, 0);
 		pg_atomic_init_u64(&pgi_shared->tagsets_dropped, 0);
@@ -215,7 +222,37 @@ pgi_shmem_init(void)
 char *
 pgi_entry_text(int slot)
 {
-	return pgi_texts + (Size) slot * pgi_shared->max_query_length;
+	return pgi_texts + (Size) slot * ((Size) pgi_shared->max_query_length + 1);
+}
+
+/*
+ * Copy a text of len bytes into dst (max + 1 bytes), NUL-terminated.  A
+ * longer one is cut at a character boundary of encoding and ends with the
+ * truncation marker, max bytes at most.  Returns the length stored.
+ */
+int
+pgi_store_clip_text(char *dst, const char *src, int len, int max, int encoding,
+					bool *clipped)
+{
+	int			mlen = (int) strlen(PGI_TRUNC_MARKER);
+	int			keep;
+
+	*clipped = false;
+	if (len < 0)
+		len = 0;
+	if (len <= max)
+	{
+		memcpy(dst, src, len);
+		dst[len] = '\0';
+		return len;
+	}
+	*clipped = true;
+	if (!PG_VALID_BE_ENCODING(encoding))
+		encoding = PG_SQL_ASCII;
+	keep = pg_encoding_mbcliplen(encoding, src, len, max - mlen);
+	memcpy(dst, src, keep);
+	memcpy(dst + keep, PGI_TRUNC_MARKER, mlen + 1);
+	return keep + mlen;
 }
 
 /*
@@ -330,6 +367,7 @@ insert_shape(const PgiShapeKey *key, const PgiEntrySource *src)
 	PgiShapeEntry *e;
 	int			slot;
 	bool		found;
+	bool		clipped;
 
 	if (*pgi_shape_nfree == 0)
 	{
@@ -358,10 +396,12 @@ insert_shape(const PgiShapeKey *key, const PgiEntrySource *src)
 	memset(e->tables, 0, PGI_TABLES_LEN);
 	if (src->tables_len > 0)
 		memcpy(e->tables, src->tables, Min(src->tables_len, PGI_TABLES_LEN - 1));
-	e->text_len = Min(src->text_len, pgi_shared->max_query_length - 1);
-	memcpy(pgi_entry_text(slot), src->text, e->text_len);
-	pgi_entry_text(slot)[e->text_len] = '\0';
-	e->text_truncated = src->text_truncated || src->text_len > e->text_len;
+	e->encoding = src->restored ? src->encoding : GetDatabaseEncoding();
+	e->text_len = pgi_store_clip_text(pgi_entry_text(slot), src->text, src->text_len,
+									  pgi_shared->max_query_length, e->encoding,
+									  &clipped);
+	e->text_truncated = src->text_truncated || clipped;
+	e->born = ++pgi_shared->insert_seq;
 	e->tagsets = 0;
 	e->first_tag = -1;
 	e->first_seen = e->last_seen = GetCurrentTimestamp();
@@ -425,6 +465,7 @@ insert_tagset(const PgiTagKey *key, int shape_slot, const PgiStoreTags *ts)
 		memcpy(t->tagbuf, ts->buf, t->tagbuf_len);
 	t->tagbuf[t->tagbuf_len] = '\0';
 	t->ntags = ts->ntags;
+	t->born = ++pgi_shared->insert_seq;
 	t->first_seen = t->last_seen = GetCurrentTimestamp();
 	t->usage = 1;
 	t->calls = 0;
@@ -765,7 +806,7 @@ pgi_store_reset(bool all, uint64 shape_id)
  * any backend exists).  Returns false when the store is full.
  */
 bool
-pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text)
+pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text, bool *clipped)
 {
 	PgiEntrySource src;
 	int			slot;
@@ -779,11 +820,15 @@ pgi_store_restore_shape(const PgiShapeEntry *saved, const char *text)
 	src.tables_len = PGI_TABLES_LEN;
 	src.ntables = saved->ntables;
 	src.queryid = saved->queryid;
+	src.restored = true;
+	src.encoding = saved->encoding;
+	*clipped = false;
 	if (*pgi_shape_nfree == 0 || find_shape(&saved->key) >= 0)
 		return false;
 	slot = insert_shape(&saved->key, &src);
 	if (slot < 0)
 		return false;
+	*clipped = saved->text_len > pgi_shared->max_query_length;
 	pgi_shapes[slot].counters = saved->counters;
 	pgi_shapes[slot].first_seen = saved->first_seen;
 	pgi_shapes[slot].last_seen = saved->last_seen;

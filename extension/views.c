@@ -1,6 +1,12 @@
 /*
  * views.c — the SQL-callable functions behind the insights views: entries
- * are copied out under the shared lock, then formatted outside it.
+ * are copied out under the shared lock, a batch of at most VIEW_BATCH_BYTES
+ * (and VIEW_SCAN_SLOTS slots inspected) at a time, and formatted outside it into the tuplestore (which spills to
+ * disk past work_mem), so no allocation grows with max_shapes or
+ * max_query_length.  Between batches the lock is released; an entry
+ * inserted after the scan began (born > the insert_seq seen first) is left
+ * out, so an entry evicted and inserted again in a later slot is never
+ * returned twice.
  */
 #include "postgres.h"
 
@@ -29,7 +35,10 @@ PG_FUNCTION_INFO_V1(pg_insights_reset);
 
 #define QUERIES_COLS 44
 #define ATTRIBUTION_COLS 22
-#define INFO_COLS 19
+#define INFO_COLS 23
+
+#define VIEW_BATCH_BYTES	(4 * 1024 * 1024)
+#define VIEW_SCAN_SLOTS		16384	/* slots inspected per hold of the lock, at most */
 
 static void
 require_loaded(void)
@@ -85,6 +94,79 @@ json_is_valid(const char *s, int len)
 	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
 }
 
+/* One row of insights.queries from a copied entry and its text. */
+static void
+put_query_row(ReturnSetInfo *rsinfo, PgiShapeEntry *e, const char *text,
+			  bool showtext, bool see_all, Oid me)
+{
+	PgiCounters *c = &e->counters;
+	Datum		values[QUERIES_COLS];
+	bool		nulls[QUERIES_COLS];
+	int			j = 0;
+	char		buf[32];
+
+	memset(nulls, 0, sizeof(nulls));
+	values[j++] = ObjectIdGetDatum(e->key.userid);
+	values[j++] = ObjectIdGetDatum(e->key.dbid);
+	values[j++] = BoolGetDatum(e->key.toplevel);
+	values[j++] = Int64GetDatum((int64) e->key.shape_id);
+	values[j++] = Int64GetDatum((int64) e->queryid);
+	if (!showtext)
+		nulls[j++] = true;
+	else if (see_all || e->key.userid == me)
+		values[j++] = CStringGetTextDatum(text);
+	else
+		values[j++] = CStringGetTextDatum("<insufficient privilege>");
+	values[j++] = CStringGetTextDatum(e->command);
+	values[j++] = tables_array(e->tables, e->ntables);
+	values[j++] = Int64GetDatum(c->calls);
+	values[j++] = Float8GetDatum(c->total_time);
+	values[j++] = Float8GetDatum(c->min_time);
+	values[j++] = Float8GetDatum(c->max_time);
+	values[j++] = Float8GetDatum(c->mean_time);
+	values[j++] = Float8GetDatum(c->calls > 1 ? sqrt(c->sum_var_time / c->calls) : 0.0);
+	values[j++] = Int64GetDatum(c->rows);
+	values[j++] = Int64GetDatum(c->shared_blks_hit + c->shared_blks_read);
+	values[j++] = Int64GetDatum(c->shared_blks_hit);
+	values[j++] = Int64GetDatum(c->shared_blks_read);
+	values[j++] = Int64GetDatum(c->shared_blks_dirtied);
+	values[j++] = Int64GetDatum(c->shared_blks_written);
+	values[j++] = Int64GetDatum(c->local_blks_hit);
+	values[j++] = Int64GetDatum(c->local_blks_read);
+	values[j++] = Int64GetDatum(c->local_blks_dirtied);
+	values[j++] = Int64GetDatum(c->local_blks_written);
+	values[j++] = Int64GetDatum(c->temp_blks_read);
+	values[j++] = Int64GetDatum(c->temp_blks_written);
+	values[j++] = Float8GetDatum(c->blk_read_time);
+	values[j++] = Float8GetDatum(c->blk_write_time);
+	values[j++] = Float8GetDatum(c->temp_blk_read_time);
+	values[j++] = Float8GetDatum(c->temp_blk_write_time);
+	values[j++] = Int64GetDatum(c->wal_records);
+	values[j++] = Int64GetDatum(c->wal_fpi);
+	snprintf(buf, sizeof(buf), UINT64_FORMAT, c->wal_bytes);
+	values[j++] = DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+									  ObjectIdGetDatum(0), Int32GetDatum(-1));
+	values[j++] = int64_array(c->hist, PGI_HIST_BUCKETS);
+	values[j++] = TimestampTzGetDatum(e->first_seen);
+	values[j++] = TimestampTzGetDatum(e->last_seen);
+	values[j++] = BoolGetDatum(e->text_truncated);
+	values[j++] = Int32GetDatum(e->tagsets);
+	values[j++] = Int64GetDatum(c->bytes);
+	values[j++] = Int32GetDatum(e->row_width);
+	values[j++] = Int32GetDatum(e->ncolumns);
+	values[j++] = Int64GetDatum(c->plan_samples);
+	if (e->plan_json[0] != '\0' && json_is_valid(e->plan_json, strlen(e->plan_json)))
+		values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->plan_json));
+	else
+		nulls[j++] = true;
+	if (e->plan_sampled_at != 0)
+		values[j++] = TimestampTzGetDatum(e->plan_sampled_at);
+	else
+		nulls[j++] = true;
+	Assert(j == QUERIES_COLS);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 Datum
 pg_insights_queries(PG_FUNCTION_ARGS)
 {
@@ -94,110 +176,76 @@ pg_insights_queries(PG_FUNCTION_ARGS)
 	Oid			me = GetUserId();
 	PgiShapeEntry *copy;
 	char	   *texts = NULL;
-	int			n = 0,
-				i,
-				qlen;
+	Size		stride;
+	int			batch,
+				next = 0,
+				nbatches = 0,
+				nrows = 0,
+				i;
+	uint64		scan_seq = 0;
+	MemoryContext rowcxt;
 
 	require_loaded();
 	InitMaterializedSRF(fcinfo, 0);
 	see_all = can_see_all();
-	qlen = pgi_shared->max_query_length;
+	/* what formatting a row allocates is freed after each row */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "pg_insights row",
+								   ALLOCSET_DEFAULT_SIZES);
 
-	/* copy out under the shared lock, format afterwards */
-	copy = palloc(sizeof(PgiShapeEntry) * pgi_shared->max_shapes);
+	/* a text slot holds max_query_length bytes and the NUL */
+	stride = showtext ? (Size) pgi_shared->max_query_length + 1 : 0;
+	batch = (int) Max(1, VIEW_BATCH_BYTES / (sizeof(PgiShapeEntry) + stride));
+	batch = Min(batch, pgi_shared->max_shapes);
+	copy = palloc(sizeof(PgiShapeEntry) * batch);
 	if (showtext)
-		texts = palloc((Size) qlen * pgi_shared->max_shapes);
-	LWLockAcquire(pgi_shared->lock, LW_SHARED);
-	for (i = 0; i < pgi_shared->max_shapes; i++)
+		texts = palloc(stride * batch);
+
+	while (next < pgi_shared->max_shapes)
 	{
-		PgiShapeEntry *e = &pgi_shapes[i];
+		int			n = 0;
+		int			end = Min(pgi_shared->max_shapes, next + Max(batch, VIEW_SCAN_SLOTS));
 
-		if (!e->in_use)
-			continue;
-		/* the counters under mutex, the plan (1 kB) under its own lock */
-		SpinLockAcquire(&e->mutex);
-		memcpy(&copy[n], e, offsetof(PgiShapeEntry, plan_mutex));
-		SpinLockRelease(&e->mutex);
-		SpinLockAcquire(&e->plan_mutex);
-		memcpy(copy[n].plan_json, e->plan_json, PGI_PLAN_LEN);
-		copy[n].plan_sampled_at = e->plan_sampled_at;
-		SpinLockRelease(&e->plan_mutex);
-		if (showtext)
-			memcpy(texts + (Size) n * qlen, pgi_entry_text(i), e->text_len + 1);
-		n++;
+		LWLockAcquire(pgi_shared->lock, LW_SHARED);
+		if (nbatches == 0)
+			scan_seq = pgi_shared->insert_seq;
+		for (; next < end && n < batch; next++)
+		{
+			PgiShapeEntry *e = &pgi_shapes[next];
+
+			if (!e->in_use || e->born > scan_seq)
+				continue;
+			/* the counters under mutex, the plan (1 kB) under its own lock */
+			SpinLockAcquire(&e->mutex);
+			memcpy(&copy[n], e, offsetof(PgiShapeEntry, plan_mutex));
+			SpinLockRelease(&e->mutex);
+			SpinLockAcquire(&e->plan_mutex);
+			memcpy(copy[n].plan_json, e->plan_json, PGI_PLAN_LEN);
+			copy[n].plan_sampled_at = e->plan_sampled_at;
+			SpinLockRelease(&e->plan_mutex);
+			if (showtext)
+				memcpy(texts + (Size) n * stride, pgi_entry_text(next), copy[n].text_len + 1);
+			n++;
+		}
+		LWLockRelease(pgi_shared->lock);
+		nbatches++;
+
+		for (i = 0; i < n; i++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			put_query_row(rsinfo, &copy[i], showtext ? texts + (Size) i * stride : NULL,
+						  showtext, see_all, me);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		nrows += n;
 	}
-	LWLockRelease(pgi_shared->lock);
-
-	for (i = 0; i < n; i++)
-	{
-		PgiShapeEntry *e = &copy[i];
-		PgiCounters *c = &e->counters;
-		Datum		values[QUERIES_COLS];
-		bool		nulls[QUERIES_COLS];
-		int			j = 0;
-		char		buf[32];
-
-		memset(nulls, 0, sizeof(nulls));
-		values[j++] = ObjectIdGetDatum(e->key.userid);
-		values[j++] = ObjectIdGetDatum(e->key.dbid);
-		values[j++] = BoolGetDatum(e->key.toplevel);
-		values[j++] = Int64GetDatum((int64) e->key.shape_id);
-		values[j++] = Int64GetDatum((int64) e->queryid);
-		if (!showtext)
-			nulls[j++] = true;
-		else if (see_all || e->key.userid == me)
-			values[j++] = CStringGetTextDatum(texts + (Size) i * qlen);
-		else
-			values[j++] = CStringGetTextDatum("<insufficient privilege>");
-		values[j++] = CStringGetTextDatum(e->command);
-		values[j++] = tables_array(e->tables, e->ntables);
-		values[j++] = Int64GetDatum(c->calls);
-		values[j++] = Float8GetDatum(c->total_time);
-		values[j++] = Float8GetDatum(c->min_time);
-		values[j++] = Float8GetDatum(c->max_time);
-		values[j++] = Float8GetDatum(c->mean_time);
-		values[j++] = Float8GetDatum(c->calls > 1 ? sqrt(c->sum_var_time / c->calls) : 0.0);
-		values[j++] = Int64GetDatum(c->rows);
-		values[j++] = Int64GetDatum(c->shared_blks_hit + c->shared_blks_read);
-		values[j++] = Int64GetDatum(c->shared_blks_hit);
-		values[j++] = Int64GetDatum(c->shared_blks_read);
-		values[j++] = Int64GetDatum(c->shared_blks_dirtied);
-		values[j++] = Int64GetDatum(c->shared_blks_written);
-		values[j++] = Int64GetDatum(c->local_blks_hit);
-		values[j++] = Int64GetDatum(c->local_blks_read);
-		values[j++] = Int64GetDatum(c->local_blks_dirtied);
-		values[j++] = Int64GetDatum(c->local_blks_written);
-		values[j++] = Int64GetDatum(c->temp_blks_read);
-		values[j++] = Int64GetDatum(c->temp_blks_written);
-		values[j++] = Float8GetDatum(c->blk_read_time);
-		values[j++] = Float8GetDatum(c->blk_write_time);
-		values[j++] = Float8GetDatum(c->temp_blk_read_time);
-		values[j++] = Float8GetDatum(c->temp_blk_write_time);
-		values[j++] = Int64GetDatum(c->wal_records);
-		values[j++] = Int64GetDatum(c->wal_fpi);
-		snprintf(buf, sizeof(buf), UINT64_FORMAT, c->wal_bytes);
-		values[j++] = DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
-										  ObjectIdGetDatum(0), Int32GetDatum(-1));
-		values[j++] = int64_array(c->hist, PGI_HIST_BUCKETS);
-		values[j++] = TimestampTzGetDatum(e->first_seen);
-		values[j++] = TimestampTzGetDatum(e->last_seen);
-		values[j++] = BoolGetDatum(e->text_truncated);
-		values[j++] = Int32GetDatum(e->tagsets);
-		values[j++] = Int64GetDatum(c->bytes);
-		values[j++] = Int32GetDatum(e->row_width);
-		values[j++] = Int32GetDatum(e->ncolumns);
-		values[j++] = Int64GetDatum(c->plan_samples);
-		if (e->plan_json[0] != '\0' && json_is_valid(e->plan_json, strlen(e->plan_json)))
-			values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->plan_json));
-		else
-			nulls[j++] = true;
-		if (e->plan_sampled_at != 0)
-			values[j++] = TimestampTzGetDatum(e->plan_sampled_at);
-		else
-			nulls[j++] = true;
-		Assert(j == QUERIES_COLS);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	pfree(copy);
+	if (texts)
+		pfree(texts);
+	MemoryContextDelete(rowcxt);
+	elog(DEBUG1, "pg_insights: insights.queries copied %d entries in %d batches of at most %d",
+		 nrows, nbatches, batch);
 	return (Datum) 0;
 }
 
@@ -242,6 +290,8 @@ text_or_null(const char *s, bool *isnull)
 	return CStringGetTextDatum(s);
 }
 
+static void put_attribution_row(ReturnSetInfo *rsinfo, PgiTagEntry *t, bool see_all, Oid me);
+
 Datum
 pg_insights_attribution(PG_FUNCTION_ARGS)
 {
@@ -249,127 +299,153 @@ pg_insights_attribution(PG_FUNCTION_ARGS)
 	bool		see_all;
 	Oid			me = GetUserId();
 	PgiTagEntry *copy;
-	int			n = 0,
+	int			batch,
+				next = 0,
+				nbatches = 0,
 				i;
+	uint64		scan_seq = 0;
+	MemoryContext rowcxt;
 
 	require_loaded();
 	InitMaterializedSRF(fcinfo, 0);
 	see_all = can_see_all();
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "pg_insights row",
+								   ALLOCSET_DEFAULT_SIZES);
 
-	copy = palloc(sizeof(PgiTagEntry) * pgi_shared->max_tagsets);
-	LWLockAcquire(pgi_shared->lock, LW_SHARED);
-	for (i = 0; i < pgi_shared->max_tagsets; i++)
+	batch = Min((int) (VIEW_BATCH_BYTES / sizeof(PgiTagEntry)), pgi_shared->max_tagsets);
+	copy = palloc(sizeof(PgiTagEntry) * batch);
+	while (next < pgi_shared->max_tagsets)
 	{
-		PgiTagEntry *t = &pgi_tags[i];
+		int			n = 0;
+		int			end = Min(pgi_shared->max_tagsets, next + Max(batch, VIEW_SCAN_SLOTS));
 
-		if (!t->in_use)
-			continue;
-		SpinLockAcquire(&t->mutex);
-		copy[n++] = *t;
-		SpinLockRelease(&t->mutex);
-	}
-	LWLockRelease(pgi_shared->lock);
-
-	for (i = 0; i < n; i++)
-	{
-		PgiTagEntry *t = &copy[i];
-		Datum		values[ATTRIBUTION_COLS];
-		bool		nulls[ATTRIBUTION_COLS];
-		int			j = 0;
-		bool		visible = see_all || t->key.shape.userid == me;
-		const char *p,
-				   *end;
-		const char *pq;
-		StringInfoData js;
-		PgiPrismaQuery prisma;
-		bool		is_prisma = false;
-
-		memset(nulls, 0, sizeof(nulls));
-		values[j++] = Int64GetDatum((int64) t->key.shape.shape_id);
-		values[j++] = ObjectIdGetDatum(t->key.shape.userid);
-		values[j++] = ObjectIdGetDatum(t->key.shape.dbid);
-		values[j++] = BoolGetDatum(t->key.shape.toplevel);
-		values[j++] = Int64GetDatum((int64) t->key.tagset_id);
-
-		/* tags as a jsonb object */
-		initStringInfo(&js);
-		appendStringInfoChar(&js, '{');
-		p = t->tagbuf;
-		end = t->tagbuf + t->tagbuf_len;
-		while (visible && p < end)
+		LWLockAcquire(pgi_shared->lock, LW_SHARED);
+		if (nbatches++ == 0)
+			scan_seq = pgi_shared->insert_seq;
+		for (; next < end && n < batch; next++)
 		{
-			const char *k = p;
-			const char *v = k + strlen(k) + 1;
+			PgiTagEntry *t = &pgi_tags[next];
 
-			if (v >= end)
-				break;
-			if (js.len > 1)
-				appendStringInfoChar(&js, ',');
-			json_string(&js, k);
-			appendStringInfoChar(&js, ':');
-			json_string(&js, v);
-			p = v + strlen(v) + 1;
+			if (!t->in_use || t->born > scan_seq)
+				continue;
+			SpinLockAcquire(&t->mutex);
+			copy[n++] = *t;
+			SpinLockRelease(&t->mutex);
 		}
-		appendStringInfoChar(&js, '}');
-		if (visible)
-			values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(js.data));
-		else
-			nulls[j++] = true;
-
-		/* Prisma's prismaQuery = Model.action:<base64url JSON shape> */
-		pq = visible ? tag_value(t, "prismaQuery") : NULL;
-		if (pq != NULL)
-			is_prisma = pgi_prisma_split(pq, strlen(pq), &prisma) == 1;
-		if (is_prisma && prisma.model_len > 0)
-			values[j++] = CStringGetTextDatum(pnstrdup(prisma.model, prisma.model_len));
-		else
-			nulls[j++] = true;
-		if (is_prisma && prisma.action_len > 0)
-			values[j++] = CStringGetTextDatum(pnstrdup(prisma.action, prisma.action_len));
-		else
-			nulls[j++] = true;
-		nulls[j] = true;
-		if (is_prisma && prisma.shape_b64_len > 0)
+		LWLockRelease(pgi_shared->lock);
+		for (i = 0; i < n; i++)
 		{
-			size_t		cap = prisma.shape_b64_len * 3 / 4 + 4;
-			unsigned char *json = palloc(cap + 1);
-			long		jl = pgi_base64url_decode(prisma.shape_b64, prisma.shape_b64_len,
-												  json, cap);
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
 
-			if (jl > 0)
+			put_attribution_row(rsinfo, &copy[i], see_all, me);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+	}
+	pfree(copy);
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+/* One row of insights.attribution from a copied tag-set entry. */
+static void
+put_attribution_row(ReturnSetInfo *rsinfo, PgiTagEntry *t, bool see_all, Oid me)
+{
+	Datum		values[ATTRIBUTION_COLS];
+	bool		nulls[ATTRIBUTION_COLS];
+	int			j = 0;
+	bool		visible = see_all || t->key.shape.userid == me;
+	const char *p,
+			   *end;
+	const char *pq;
+	StringInfoData js;
+	PgiPrismaQuery prisma;
+	bool		is_prisma = false;
+
+	memset(nulls, 0, sizeof(nulls));
+	values[j++] = Int64GetDatum((int64) t->key.shape.shape_id);
+	values[j++] = ObjectIdGetDatum(t->key.shape.userid);
+	values[j++] = ObjectIdGetDatum(t->key.shape.dbid);
+	values[j++] = BoolGetDatum(t->key.shape.toplevel);
+	values[j++] = Int64GetDatum((int64) t->key.tagset_id);
+
+	/* tags as a jsonb object */
+	initStringInfo(&js);
+	appendStringInfoChar(&js, '{');
+	p = t->tagbuf;
+	end = t->tagbuf + t->tagbuf_len;
+	while (visible && p < end)
+	{
+		const char *k = p;
+		const char *v = k + strlen(k) + 1;
+
+		if (v >= end)
+			break;
+		if (js.len > 1)
+			appendStringInfoChar(&js, ',');
+		json_string(&js, k);
+		appendStringInfoChar(&js, ':');
+		json_string(&js, v);
+		p = v + strlen(v) + 1;
+	}
+	appendStringInfoChar(&js, '}');
+	if (visible)
+		values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(js.data));
+	else
+		nulls[j++] = true;
+
+	/* Prisma's prismaQuery = Model.action:<base64url JSON shape> */
+	pq = visible ? tag_value(t, "prismaQuery") : NULL;
+	if (pq != NULL)
+		is_prisma = pgi_prisma_split(pq, strlen(pq), &prisma) == 1;
+	if (is_prisma && prisma.model_len > 0)
+		values[j++] = CStringGetTextDatum(pnstrdup(prisma.model, prisma.model_len));
+	else
+		nulls[j++] = true;
+	if (is_prisma && prisma.action_len > 0)
+		values[j++] = CStringGetTextDatum(pnstrdup(prisma.action, prisma.action_len));
+	else
+		nulls[j++] = true;
+	nulls[j] = true;
+	if (is_prisma && prisma.shape_b64_len > 0)
+	{
+		size_t		cap = prisma.shape_b64_len * 3 / 4 + 4;
+		unsigned char *json = palloc(cap + 1);
+		long		jl = pgi_base64url_decode(prisma.shape_b64, prisma.shape_b64_len,
+											  json, cap);
+
+		if (jl > 0)
+		{
+			json[jl] = '\0';
+			if (pg_verifymbstr((char *) json, jl, true) && json_is_valid((char *) json, jl))
 			{
-				json[jl] = '\0';
-				if (pg_verifymbstr((char *) json, jl, true) && json_is_valid((char *) json, jl))
-				{
-					values[j] = DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) json));
-					nulls[j] = false;
-				}
+				values[j] = DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) json));
+				nulls[j] = false;
 			}
 		}
-		j++;
-		values[j] = text_or_null(visible ? tag_value(t, "route") : NULL, &nulls[j]);
-		j++;
-		values[j] = text_or_null(visible ? tag_value(t, "controller") : NULL, &nulls[j]);
-		j++;
-		values[j] = text_or_null(visible ? tag_value(t, "action") : NULL, &nulls[j]);
-		j++;
-		values[j] = text_or_null(visible ? tag_value(t, "framework") : NULL, &nulls[j]);
-		j++;
-		values[j] = text_or_null(visible ? tag_value(t, "application") : NULL, &nulls[j]);
-		j++;
-		values[j] = text_or_null(visible ? tag_value(t, "db_driver") : NULL, &nulls[j]);
-		j++;
-		values[j++] = Int64GetDatum(t->calls);
-		values[j++] = Float8GetDatum(t->total_time);
-		values[j++] = Float8GetDatum(t->calls > 0 ? t->total_time / t->calls : 0.0);
-		values[j++] = Int64GetDatum(t->rows);
-		values[j++] = Int64GetDatum(t->reads);
-		values[j++] = TimestampTzGetDatum(t->first_seen);
-		values[j++] = TimestampTzGetDatum(t->last_seen);
-		Assert(j == ATTRIBUTION_COLS);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	return (Datum) 0;
+	j++;
+	values[j] = text_or_null(visible ? tag_value(t, "route") : NULL, &nulls[j]);
+	j++;
+	values[j] = text_or_null(visible ? tag_value(t, "controller") : NULL, &nulls[j]);
+	j++;
+	values[j] = text_or_null(visible ? tag_value(t, "action") : NULL, &nulls[j]);
+	j++;
+	values[j] = text_or_null(visible ? tag_value(t, "framework") : NULL, &nulls[j]);
+	j++;
+	values[j] = text_or_null(visible ? tag_value(t, "application") : NULL, &nulls[j]);
+	j++;
+	values[j] = text_or_null(visible ? tag_value(t, "db_driver") : NULL, &nulls[j]);
+	j++;
+	values[j++] = Int64GetDatum(t->calls);
+	values[j++] = Float8GetDatum(t->total_time);
+	values[j++] = Float8GetDatum(t->calls > 0 ? t->total_time / t->calls : 0.0);
+	values[j++] = Int64GetDatum(t->rows);
+	values[j++] = Int64GetDatum(t->reads);
+	values[j++] = TimestampTzGetDatum(t->first_seen);
+	values[j++] = TimestampTzGetDatum(t->last_seen);
+	Assert(j == ATTRIBUTION_COLS);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 Datum
@@ -405,6 +481,10 @@ pg_insights_info(PG_FUNCTION_ARGS)
 	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->exclusive_locks));
 	values[j++] = Int64GetDatum((int64) pgi_events_dropped());
 	values[j++] = Int64GetDatum((int64) pgi_events_write_dropped());
+	values[j++] = Int64GetDatum(pgi_shared->restore_shapes_skipped);
+	values[j++] = Int64GetDatum(pgi_shared->restore_tagsets_skipped);
+	values[j++] = Int64GetDatum(pgi_shared->restore_texts_clipped);
+	values[j++] = Int64GetDatum(pgi_shared->restore_files_rejected);
 	LWLockRelease(pgi_shared->lock);
 	Assert(j == INFO_COLS);
 

@@ -109,7 +109,11 @@ CREATE FUNCTION insights.info_raw(
     OUT stats_reset timestamptz,
     OUT store_exclusive_locks bigint,
     OUT events_dropped bigint,
-    OUT events_write_dropped bigint
+    OUT events_write_dropped bigint,
+    OUT restore_shapes_skipped bigint,
+    OUT restore_tagsets_skipped bigint,
+    OUT restore_texts_clipped bigint,
+    OUT restore_files_rejected bigint
 )
 RETURNS record
 AS 'MODULE_PATHNAME', 'pg_insights_info'

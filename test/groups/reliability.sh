@@ -10,11 +10,18 @@
 #   immediate  pg_ctl stop -m immediate under load, then start: store consistent
 #   diskfull   the stats file cannot be written at shutdown (/dev/full; and a full tmpfs when a
 #              private mount namespace is allowed): logged, shutdown and next start normal
-#   statfile   stats files whose header claims another entry size / version (valid checksum),
-#              more shapes than it holds, and more shapes than max_shapes after it was lowered
-#              (truncated, flipped, garbage, empty files: test/regress/persistence.sh)
+#   statfile   stats files whose header claims another minor version (loaded), another major
+#              version, format or layout checksum (rejected; valid checksum), more shapes than it
+#              holds or any setting allows, a file over 1 GB: logged, counted, the server starts;
+#              max_shapes lowered keeps the most called shapes, max_query_length lowered clips
+#              multibyte text at a character boundary with the marker, a text of exactly
+#              max_query_length bytes is kept whole (truncated, flipped, garbage, empty files:
+#              test/regress/persistence.sh)
 #   extension  DROP EXTENSION leaves the server healthy and counting; CREATE again shows it;
 #              ALTER EXTENSION UPDATE through every sql/pg_insights--A--B.sql step
+#   limits     insights.queries / insights.attribution with max_query_length at its maximum
+#              (20000 shapes) and with max_shapes and max_tagsets at their maximum: they answer,
+#              copying in bounded batches (the DEBUG1 line is checked)
 #   asan       the extension built with -fsanitize=address,undefined, loaded into a real server
 #              (a private mount namespace shows the instrumented .so at the installed path, for
 #              that server only), regress suite + demo + churn + clean restart: no report
@@ -43,7 +50,7 @@ else
 	CRASH_LOOPS=${PGI_REL_CRASH_LOOPS:-50}
 	IMMEDIATE_LOOPS=${PGI_REL_IMMEDIATE_LOOPS:-3}
 fi
-CASES=${PGI_REL_CASES:-churn crash immediate diskfull statfile extension asan}
+CASES=${PGI_REL_CASES:-churn crash immediate diskfull statfile extension limits asan}
 STALL_MS=5000			# a statement waiting on our lock this long is a stall
 MAX_SHAPES=100
 NTABLES=1200			# distinct shapes of the churn workload: 12 x max_shapes
@@ -378,44 +385,133 @@ if want statfile && [[ -n "${PGI_DATA:-}" ]]; then
 		fresh_file
 		hdr=$("$STATFILE" "$(stat_file)")
 		pgi_expect_eq "statfile: the tool reads a saved file (checksum verifies)" "$(grep '^crc' <<<"$hdr")" "crc ok"
+		rejected() { rel_q 20 "SELECT restore_files_rejected FROM insights.info"; }
+		# start_logged LABEL PATTERN: start, the log since the stop matches PATTERN
+		start_logged() {
+			local l=$1 re=$2 mark
+			mark=$(rel_log_mark)
+			if pgi_ctl start && rel_wait_ready 30; then pgi_pass "$l: server starts"; else pgi_fail "$l: server starts" "$(tail -3 "$PGI_LOG" | tr '\n' ' ')"; return 1; fi
+			if rel_log_since "$mark" | grep -E "$re" >/dev/null; then
+				pgi_pass "$l: logged ($(rel_log_since "$mark" | grep -E "$re" | head -1 | sed -E 's/.*pg_insights: //' | cut -c1-140))"
+			else
+				pgi_fail "$l: logged /$re/" "$(rel_log_since "$mark" | grep pg_insights | head -2 | tr '\n' ' ')"
+			fi
+		}
+		# another minor version of the same major (header word at offset 8, checksum recomputed):
+		# loaded, as after a minor update of PostgreSQL
+		pgv=$(sed -n 's/^pg_version //p' <<<"$hdr")
+		for other in $((pgv / 100 * 100 + 99)) $((pgv / 100 * 100)); do
+			[[ -e "$(stat_file)" ]] || fresh_file
+			"$STATFILE" "$(stat_file)" pg_version "$other"
+			start_logged "statfile 'pg_version $other' (this server $pgv)" 'pg_insights: restored 1 of 1 saved statement shapes|pg_insights: restored [0-9]+ of'
+			pgi_expect_eq "statfile 'pg_version $other': same major version, loaded (calls 5)" "$(marker_calls)" 5
+			pgi_expect_eq "statfile 'pg_version $other': not counted as rejected" "$(rejected)" 0
+			pgi_sql "SELECT insights.reset()" >/dev/null
+			marker 5
+			pgi_cluster_stop fast
+		done
 		# one claim changed, checksum recomputed: rejected by the header check, not the checksum
-		for mut in "shape_entry_size +8" "shape_entry_size -8" "tag_entry_size +16" "version 2" "pg_version 140000"; do
+		for mut in "layout +1" "version 3" "pg_version $((pgv - 10000))" "pg_version $((pgv + 10000))" "pg_version 170002"; do
 			[[ -e "$(stat_file)" ]] || fresh_file
 			# shellcheck disable=SC2086
 			"$STATFILE" "$(stat_file)" $mut
-			mark=$(rel_log_mark)
-			if pgi_ctl start && rel_wait_ready 30; then pgi_pass "statfile '$mut': server starts"; else pgi_fail "statfile '$mut': server starts"; continue; fi
-			if rel_log_since "$mark" | grep 'pg_insights: ignoring saved statistics .*another version' >/dev/null; then
-				pgi_pass "statfile '$mut': logged as written by another version"
-			else
-				pgi_fail "statfile '$mut': logged as written by another version" "$(rel_log_since "$mark" | grep pg_insights | head -2 | tr '\n' ' ')"
-			fi
+			start_logged "statfile '$mut'" 'pg_insights: ignoring saved statistics .*another version' || continue
 			pgi_expect_eq "statfile '$mut': ignored (calls 0)" "$(marker_calls)" 0
+			pgi_expect_eq "statfile '$mut': counted (info.restore_files_rejected)" "$(rejected)" 1
 			if [[ -e "$(stat_file)" ]]; then pgi_fail "statfile '$mut': rejected file removed"; else pgi_pass "statfile '$mut': rejected file removed"; fi
 			pgi_sql "SELECT insights.reset()" >/dev/null
 			marker 5
 			pgi_cluster_stop fast
 		done
-		# the header claims more shapes than the file holds (valid checksum): what is there is
-		# restored, the rest is not read past the end
+		# the header claims more shapes than the file holds (valid checksum): nothing is read
+		# past the end, the file is rejected as truncated
 		"$STATFILE" "$(stat_file)" nshapes +100000
-		"$STATFILE" "$(stat_file)" ntagsets +100000
-		mark=$(rel_log_mark)
-		if pgi_ctl start && rel_wait_ready 30; then pgi_pass "statfile 'nshapes +100000': server starts"; else pgi_fail "statfile 'nshapes +100000': server starts"; fi
-		c=$(marker_calls)
-		if [[ "$c" == 0 || "$c" == 5 ]]; then pgi_pass "statfile 'nshapes +100000': calls 0 or 5 ($c)"; else pgi_fail "statfile 'nshapes +100000': calls 0 or 5" "got $c"; fi
-		rel_log_since "$mark" | grep 'pg_insights' | sed 's/^/    log: /'
-		# max_shapes lowered between a save (200 shapes) and the next start (100)
+		start_logged "statfile 'nshapes +100000'" 'ignoring saved statistics .*truncated at shape [0-9]+ of the 1000[0-9]+ its header announces'
+		pgi_expect_eq "statfile 'nshapes +100000': ignored (calls 0), counted" "$(marker_calls) $(rejected)" "0 1"
+		# a header claiming more records than any setting allows
+		fresh_file
+		"$STATFILE" "$(stat_file)" nshapes 4000000000
+		start_logged "statfile 'nshapes 4000000000'" 'ignoring saved statistics .*claims 4000000000 shapes'
+		pgi_expect_eq "statfile 'nshapes 4000000000': ignored (calls 0), counted" "$(marker_calls) $(rejected)" "0 1"
+		# a file over 1 GB (sparse: a valid file extended by truncate): bounded by its header,
+		# not read, logged, counted; the server starts
+		fresh_file
+		pgi_as_owner truncate -s 1100M "$(stat_file)"
+		start_logged "statfile of 1100 MB" 'ignoring saved statistics .*has 1153433600 bytes, more than'
+		pgi_expect_eq "statfile of 1100 MB: ignored (calls 0), counted" "$(marker_calls) $(rejected)" "0 1"
+
+		# max_shapes lowered between a save (200) and the next start (100): the 100 shapes with
+		# the most calls come back.  wide_k runs k times for k = 1 .. 150 (no eviction yet):
+		# wide_51 .. wide_150 are the top 100 (every other shape has a call or two)
 		pgi_sql "SELECT insights.reset()" >/dev/null
-		pgi_sql "DO \$\$ BEGIN FOR k IN 1..250 LOOP EXECUTE format('SELECT count(*) FROM wide_%s', k); END LOOP; END \$\$;" >/dev/null
-		n_saved=$(rel_q 20 "SELECT shapes FROM insights.info")
-		pgi_cluster_set "pg_insights.max_shapes = 100" "pg_insights.max_query_length = 256"
+		for ((k = 1; k <= 150; k++)); do for ((r = 0; r < k; r++)); do echo "SELECT count(*) FROM wide_$k;"; done; done |
+			pgi_psql -v ON_ERROR_STOP=1 -d postgres >/dev/null
+		wide_set="SELECT string_agg(substring(query FROM 'wide_([0-9]+)'), ',' ORDER BY substring(query FROM 'wide_([0-9]+)')::int)
+			FROM insights.queries WHERE query LIKE 'SELECT count(*) FROM wide\_%'"
+		all_ids="SELECT string_agg(shape_id::text, ',' ORDER BY shape_id) FROM insights.queries"
+		top_before=$(rel_q 20 "SELECT string_agg(shape_id::text, ',' ORDER BY shape_id) FROM
+			(SELECT shape_id FROM insights.queries ORDER BY calls DESC, total_time DESC LIMIT 100) s")
+		pgi_expect_eq "statfile: no eviction before the restart" "$(rel_q 20 "SELECT evictions FROM insights.info")" 0
+		# texts for the smaller max_query_length: a 3-byte character (U+20AC) sequence over
+		# 256 bytes (cut at a character boundary with the marker), and one of exactly 256 bytes
+		euro=$(printf '\xe2\x82\xac')
+		mb=""
+		for ((k = 0; k < 12; k++)); do mb+="count(*) AS \"$(printf "$euro%.0s" {1..10})\", "; done
+		mb_q="SELECT ${mb}count(*) AS z FROM wide_1"
+		pgi_psql -d postgres -c "$mb_q" >/dev/null
+		exact_t='SELECT count(*) AS a, count(*) AS "" FROM wide_2'
+		exact_q="SELECT count(*) AS a, count(*) AS \"$(printf 'x%.0s' $(seq 1 $((256 - ${#exact_t}))))\" FROM wide_2"
+		exact_len=$(printf %s "$exact_q" | wc -c)
+		pgi_expect_eq "statfile: the exact-length statement is 256 bytes" "$exact_len" 256
+		pgi_psql -d postgres -c "$exact_q" >/dev/null 2>&1
+		mb_full=$(rel_q 20 "SELECT query FROM insights.queries WHERE query LIKE 'SELECT count(*) AS \"$euro%'")
+		pgi_expect_eq "statfile: the multibyte text is kept whole at max_query_length 2048 ($(printf %s "$mb_full" | wc -c) bytes)" "$mb_full" "$mb_q"
+		# track = none after the restart: the test's own statements must not evict what was restored
+		pgi_cluster_set "pg_insights.max_shapes = 100" "pg_insights.max_query_length = 256" "pg_insights.track = none"
 		pgi_cluster_stop fast
 		mark=$(rel_log_mark)
-		if pgi_ctl start && rel_wait_ready 30; then pgi_pass "statfile: starts after max_shapes 200 -> 100 with $n_saved shapes saved"; else pgi_fail "statfile: starts after max_shapes 200 -> 100"; fi
-		pgi_expect_eq "statfile: restored shapes bounded by the new max_shapes" \
-			"$(rel_q 20 "SELECT shapes <= max_shapes AND shapes > 0 AND (SELECT count(*) FROM insights.queries) = shapes FROM insights.info")" t
-		rel_log_since "$mark" | grep 'pg_insights' | sed 's/^/    log: /'
+		start_logged "statfile: max_shapes 200 -> 100" "pg_insights: restored 100 of [0-9]+ saved statement shapes"
+		n_saved=$(rel_log_since "$mark" | sed -nE 's/.*pg_insights: restored 100 of ([0-9]+) saved.*/\1/p' | head -1)
+		pgi_expect_eq "statfile: restored shapes == the new max_shapes" \
+			"$(rel_q 20 "SELECT shapes = max_shapes AND (SELECT count(*) FROM insights.queries) = shapes FROM insights.info")" t
+		pgi_expect_eq "statfile: the restored shapes are the 100 most called (wide_51 .. wide_150)" \
+			"$(rel_q 20 "$wide_set")" "$(seq -s, 51 150)"
+		pgi_expect_eq "statfile: the same shape ids as the top 100 by calls before the restart" "$(rel_q 20 "$all_ids")" "$top_before"
+		pgi_expect_eq "statfile: the shapes not restored are counted (info.restore_shapes_skipped)" \
+			"$(rel_q 20 "SELECT restore_shapes_skipped FROM insights.info")" "$((n_saved - 100))"
+		# the two texts ran once each: not restored with max_shapes 100; run them again with
+		# max_query_length 256 for the exact-length case, and check the clipping of restored
+		# texts with max_shapes back at 200
+		pgi_cluster_set "pg_insights.track = all"
+		pgi_cluster_restart fast
+		pgi_psql -d postgres -c "$exact_q" >/dev/null 2>&1
+		pgi_expect_eq "statfile: a text of exactly max_query_length bytes keeps its last byte" \
+			"$(rel_q 20 "SELECT query || '|' || query_truncated FROM insights.queries WHERE query LIKE 'SELECT count(*) AS a, count(*) AS \"x%'")" "$exact_q|false"
+		pgi_cluster_set "pg_insights.max_shapes = 200" "pg_insights.max_query_length = 2048"
+		pgi_cluster_restart fast
+		pgi_expect_eq "statfile: the exact-length text survives a restart whole" \
+			"$(rel_q 20 "SELECT query || '|' || query_truncated FROM insights.queries WHERE query LIKE 'SELECT count(*) AS a, count(*) AS \"x%'")" "$exact_q|false"
+		pgi_psql -d postgres -c "$mb_q" >/dev/null
+		pgi_cluster_set "pg_insights.max_query_length = 256"
+		pgi_cluster_stop fast
+		start_logged "statfile: max_query_length 2048 -> 256" 'Texts clipped to max_query_length 256: [1-9]'
+		mb_cut=$(rel_q 20 "SELECT query FROM insights.queries WHERE query LIKE 'SELECT count(*) AS \"$euro%'")
+		mb_cut_len=$(printf %s "$mb_cut" | wc -c)
+		marker_str=' /* ...truncated */'
+		pgi_expect_eq "statfile: the clipped text ends with the truncation marker" "${mb_cut: -${#marker_str}}" "$marker_str"
+		pgi_expect_eq "statfile: the clipped text fits max_query_length ($mb_cut_len <= 256)" "$((mb_cut_len <= 256 && mb_cut_len > 200))" 1
+		if printf %s "$mb_cut" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; then
+			pgi_pass "statfile: the clipped text is valid UTF-8 (cut at a character boundary)"
+		else
+			pgi_fail "statfile: the clipped text is valid UTF-8 (cut at a character boundary)" "$(printf %s "$mb_cut" | tail -c 30 | od -An -tx1 | tr -d '\n')"
+		fi
+		head_part=${mb_cut%"$marker_str"}
+		pgi_expect_eq "statfile: the clipped text is a prefix of the original" "${mb_q:0:${#head_part}}" "$head_part"
+		pgi_expect_eq "statfile: flagged query_truncated, counted (info.restore_texts_clipped >= 1)" \
+			"$(rel_q 20 "SELECT (SELECT bool_and(query_truncated) FROM insights.queries WHERE query LIKE 'SELECT count(*) AS \"$euro%') AND restore_texts_clipped >= 1 FROM insights.info")" t
+		pgi_cluster_set "pg_insights.max_shapes = 100"
+		pgi_sql "DO \$\$ BEGIN FOR k IN 1..250 LOOP EXECUTE format('SELECT count(*) FROM wide_%s', k); END LOOP; END \$\$;" >/dev/null
+		pgi_cluster_restart fast
 		pgi_sql "DO \$\$ BEGIN FOR k IN 1..250 LOOP EXECUTE format('SELECT count(*) FROM wide_%s', k); END LOOP; END \$\$;" >/dev/null
 		pgi_expect_eq "statfile: store works after the smaller restore (evicts, bounded)" \
 			"$(rel_q 20 "SELECT shapes <= max_shapes AND evictions > 0 FROM insights.info")" t
@@ -531,6 +627,54 @@ if want extension; then
 		pgi_fail "extension: cluster start"
 	fi
 	echo "  (extension: $((SECONDS - t))s)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 8. the views at the sizing limits (issue 11 item 9): no allocation of the views grows with
+#    max_shapes x max_query_length (the old copy needed one palloc of that product: over 1 GB)
+if want limits; then
+	t=$SECONDS
+	echo "-- views at the sizing limits"
+	# (a) max_query_length at its maximum (65536) with 20000 shapes: texts 1.3 GB of shared
+	#     memory (mostly untouched); the maximum of both (1,000,000 x 65536 = 65 GB) does not fit
+	#     this machine.  (b) max_shapes and max_tagsets at their maximum (1,000,000) with the
+	#     smallest max_query_length: 1.8 GB of shape entries, 1.1 GB of tag sets.
+	for lim in "20000 65536 5000" "1000000 256 1000000"; do
+		read -r ms mql mt <<<"$lim"
+		l="limits max_shapes=$ms max_query_length=$mql max_tagsets=$mt"
+		if ! pgi_cluster_start "${BASE[@]}" "pg_insights.max_shapes = $ms" "pg_insights.max_query_length = $mql" \
+			"pg_insights.max_tagsets = $mt" "pg_insights.event_ring_size = 1024"; then
+			pgi_fail "$l: cluster start" "$(tail -3 "$PGI_LOG" 2>/dev/null | tr '\n' ' ')"
+			continue
+		fi
+		pgi_sql "CREATE EXTENSION pg_insights;
+			DO \$\$ BEGIN FOR k IN 1..300 LOOP EXECUTE format('CREATE TABLE lim_%s (id int)', k); END LOOP; END \$\$;" >/dev/null
+		pgi_pass "$l: server starts ($(rel_q 20 "SELECT pg_size_pretty(shmem_bytes) FROM insights.info") of shared memory)"
+		# 300 shapes, each a long text (60 kB with the large max_query_length), tagged
+		pad=$(( mql > 1000 ? 60000 : 100 ))
+		for ((k = 1; k <= 300; k++)); do
+			echo "SELECT $k AS \"k\", '$(head -c $((pad / 2)) /dev/zero | tr '\0' x)' IS NULL AS \"$(printf 'c%.0s' {1..40})\", count(*) AS \"n$k$(head -c $((pad / 2)) /dev/zero | tr '\0' y | cut -c1-50)\" FROM lim_$k /*route='/r$k'*/;"
+		done | pgi_psql -v ON_ERROR_STOP=1 -d postgres >/dev/null 2>&1
+		r=$(rel_q 120 "SET client_min_messages = debug1; SELECT count(*) FILTER (WHERE query LIKE 'SELECT \$1 AS \"k\"%'),
+				max(octet_length(query)) FILTER (WHERE query LIKE 'SELECT \$1 AS \"k\"%') > 0,
+				count(*) = (SELECT shapes FROM insights.info) FROM insights.queries" 2>"$out/limits-$ms.err")
+		pgi_expect_eq "$l: insights.queries answers, every shape once" "$r" "300|t|t"
+		batches=$(sed -nE 's/.*insights.queries copied ([0-9]+) entries in ([0-9]+) batches of at most ([0-9]+).*/\1 \2 \3/p' "$out/limits-$ms.err" | head -1)
+		read -r nrows nb per <<<"$batches"
+		if [[ -n "$nb" ]] && ((nb > 1 && per < ms)); then
+			pgi_pass "$l: the view copied $nrows entries in $nb batches of at most $per"
+		else
+			pgi_fail "$l: the view copies in batches" "'$batches' $(head -3 "$out/limits-$ms.err" | tr '\n' ' ')"
+		fi
+		r=$(rel_q 120 "SELECT count(*) >= 300 FROM insights.attribution WHERE route LIKE '/r%'" 2>&1)
+		pgi_expect_eq "$l: insights.attribution answers" "$r" t
+		# and the sum of the texts equals what was stored, through the tuplestore
+		r=$(rel_q 120 "SELECT sum(octet_length(query)) = sum(octet_length(query)) FILTER (WHERE query IS NOT NULL) FROM insights.queries" 2>&1)
+		pgi_expect_eq "$l: texts read whole" "$r" t
+		log_ok "limits-$ms"
+		pgi_cluster_destroy
+	done
+	echo "  (limits: $((SECONDS - t))s)"
 fi
 
 # ---------------------------------------------------------------------------------------------

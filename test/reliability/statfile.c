@@ -7,10 +7,15 @@
  *                                      so the file is intact except for that one claim
  *   statfile FILE FIELD +N | -N        add to / subtract from a field, same
  *
- * FIELD: magic version pg_version shape_entry_size tag_entry_size nshapes ntagsets.
- * The layout mirrors PgiFileHeader (seven 32-bit fields, then stats_reset); the file ends
- * with the CRC-32C (Castagnoli, as PostgreSQL's pg_crc32c) of all preceding bytes, stored in
- * host byte order.  Exit status 0 on success, 1 on a bad file or usage.
+ * FIELD: magic version pg_version layout nshapes ntagsets max_query_length.
+ * The layout mirrors PgiFileHeader of file format 2: 32-bit words in host byte order at
+ * offsets 0 magic ("PGI1"), 4 format version, 8 PG_VERSION_NUM of the writer (only
+ * pg_version / 100 must match the reader's), 12 layout checksum (CRC-32C over the format
+ * version and the offsets and sizes of the raw structs), 16 nshapes, 20 ntagsets,
+ * 24 max_query_length of the writer, 28 reserved; then the int64 stats_reset at 32; the
+ * records start at 40.  The file ends with the CRC-32C (Castagnoli, as PostgreSQL's
+ * pg_crc32c) of all preceding bytes, in host byte order.  Exit status 0 on success, 1 on a
+ * bad file or usage.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +23,7 @@
 #include <string.h>
 
 static const char *fields[] = {
-	"magic", "version", "pg_version", "shape_entry_size", "tag_entry_size", "nshapes", "ntagsets"
+	"magic", "version", "pg_version", "layout", "nshapes", "ntagsets", "max_query_length"
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 #define HEADER_MIN (NFIELDS * 4)
