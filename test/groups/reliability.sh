@@ -704,7 +704,7 @@ if want asan; then
 			pgi_fail "asan: instrumented pg_insights.so built" "see $out/asan-build.log"
 			asan_ok=0
 		fi
-		if ((asan_ok)) && pgi_cluster_start "${BASE[@]}" "max_prepared_transactions = 0" "max_connections = 30"; then
+		if ((asan_ok)) && pgi_cluster_start "${BASE[@]}" "max_prepared_transactions = 2" "max_connections = 30"; then
 			pgi_cluster_stop fast
 			asan_so=$PGI_BASE/pg_insights.asan.so
 			cp "$src/pg_insights.so" "$asan_so"
