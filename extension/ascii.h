@@ -27,4 +27,17 @@ pgi_ascii_word_is(const char *s, size_t n, const char *word)
 	return word[n] == '\0';
 }
 
+/* Value of one hex digit, -1 for any other byte. */
+static inline int
+pgi_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif							/* PGI_ASCII_H */

@@ -35,18 +35,6 @@ is_blank(unsigned char c)
 }
 
 static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 is_ident_char(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -197,11 +185,11 @@ decode_span(const char *in, size_t len, char q, char *out, size_t outsz,
 			if (h < len && in[h] == '%')
 				h++;
 			if (h + 1 < len &&
-				hex_value((unsigned char) in[h]) >= 0 &&
-				hex_value((unsigned char) in[h + 1]) >= 0)
+				pgi_hex_value((unsigned char) in[h]) >= 0 &&
+				pgi_hex_value((unsigned char) in[h + 1]) >= 0)
 			{
-				c = (unsigned char) (hex_value((unsigned char) in[h]) * 16 +
-									 hex_value((unsigned char) in[h + 1]));
+				c = (unsigned char) (pgi_hex_value((unsigned char) in[h]) * 16 +
+									 pgi_hex_value((unsigned char) in[h + 1]));
 				adv = h + 2 - i;
 			}
 			else

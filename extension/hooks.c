@@ -20,6 +20,7 @@
 #include "tcop/utility.h"
 
 #include "attribution.h"
+#include "ascii.h"
 #include "pg_insights.h"
 
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
@@ -168,18 +169,6 @@ build_from_utility(void *arg, PgiEntrySource *src)
 
 /* ---- the event ring ---- */
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The parser's trace id (32 hex digits, or "") as 16 bytes; false, with out
  * zeroed, for anything else.  No error path: this runs in every statement.
@@ -191,8 +180,8 @@ trace_id_binary(const char *hex, uint8 *out)
 
 	for (i = 0; i < 16; i++)
 	{
-		int			hi = hex_digit(hex[2 * i]);
-		int			lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+		int			hi = pgi_hex_value((unsigned char) hex[2 * i]);
+		int			lo = hi < 0 ? -1 : pgi_hex_value((unsigned char) hex[2 * i + 1]);
 
 		if (lo < 0)
 		{
