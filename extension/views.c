@@ -491,9 +491,11 @@ pg_insights_shape_visible(PG_FUNCTION_ARGS)
 {
 	PgiShapeKey key;
 
-	require_loaded();
 	if (can_see_all())
 		PG_RETURN_BOOL(true);
+	/* not preloaded: no store to tell; the findings view still reads */
+	if (pgi_shared == NULL)
+		PG_RETURN_BOOL(false);
 	memset(&key, 0, sizeof(key));	/* the key is hashed with its padding */
 	key.userid = GetUserId();
 	key.dbid = PG_GETARG_OID(0);
