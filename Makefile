@@ -14,7 +14,8 @@ OBJS = \
 	extension/plan.o \
 	extension/comment.o \
 	extension/attribution.o \
-	extension/normtext.o
+	extension/normtext.o \
+	extension/jsoncheck.o
 
 EXTENSION = pg_insights
 DATA = $(wildcard sql/pg_insights--*.sql)

@@ -83,7 +83,7 @@ static const Option options[] = {
 	{"config", OPT_STRING, OFF(config_file), "", "FILE",
 	"key = value file with these options (the command line wins); re-read on SIGHUP"},
 	{"no-detect", OPT_FLAG, OFF(no_detect), "off", NULL,
-	"do not run the detectors (no findings written to insights.findings)"},
+	"do not run the detectors (no findings written to insights.findings_data)"},
 	{"detect-set", OPT_DETECT, 0, NULL, "KEY=VALUE",
 	"detector threshold, e.g. nplus1_min_repeats=5 (repeatable; see README, Finding kinds)"},
 	{"otlp-url", OPT_STRING, OFF(otlp_url), "", "URL",
@@ -140,8 +140,8 @@ config_print_help(void)
 	printf("\nThe connection also honours libpq's environment (PGHOST, PGPORT, PGUSER, PGDATABASE,\n"
 		   "PGPASSFILE, ...).  The collector's role reads the statistics and writes findings:\n"
 		   "  CREATE ROLE insights_collector LOGIN; GRANT pg_read_all_stats TO insights_collector;\n"
-		   "  GRANT INSERT, UPDATE ON insights.findings TO insights_collector;\n"
-		   "  GRANT USAGE ON SEQUENCE insights.findings_id_seq TO insights_collector;\n"
+		   "  GRANT SELECT, INSERT, UPDATE ON insights.findings_data TO insights_collector;\n"
+		   "  GRANT USAGE ON SEQUENCE insights.findings_data_id_seq TO insights_collector;\n"
 		   "Exit status: 0 clean (SIGTERM/SIGINT), 1 runtime failure, 2 bad usage or configuration.\n"
 		   "Signals: SIGHUP re-reads --config.\n");
 }
@@ -470,7 +470,7 @@ validate(Config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--format json needs --once --output FILE|-");
 		return false;
 	}
-	/* with only --dbname the collector still detects and writes insights.findings */
+	/* with only --dbname the collector still detects and writes insights.findings_data */
 	if (cfg->dashboard_url[0] == '\0' && cfg->output[0] == '\0' && cfg->otlp_url[0] == '\0' &&
 		cfg->no_detect)
 	{

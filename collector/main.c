@@ -561,7 +561,7 @@ run_daemon(Collector *c, const sigset_t *wait_mask)
 			 c->cfg.dashboard_url[0] ? "shipping to " : "no dashboard",
 			 c->cfg.dashboard_url, c->otlp ? ", OTLP metrics to " : "",
 			 c->otlp ? c->cfg.otlp_url : "",
-			 c->cfg.no_detect ? ", detection off" : ", findings written to insights.findings");
+			 c->cfg.no_detect ? ", detection off" : ", findings written to insights.findings_data");
 	while (!got_term)
 	{
 		int64_t		now = mono_us();

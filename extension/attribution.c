@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 
 #include "attribution.h"
+#include "jsoncheck.h"
 
 #define CACHE_SETS	128			/* x 2 ways */
 #define CACHE_MAX_BODY	2048	/* longer comments are parsed every time */
@@ -126,6 +127,40 @@ encode_for_database(PgiTagSet *ts)
 	for (i = 0; i < ts->used; i++)
 		if ((unsigned char) ts->buf[i] >= 0x80)
 			ts->buf[i] = '?';
+}
+
+/*
+ * A Prisma shape that jsonb could not hold (a number beyond numeric's range,
+ * \u0000, bad UTF-8, deep nesting, not JSON at all) is cut to "Model.action"
+ * and counted as a truncation: one client's comment must not make the
+ * attribution view fail for everyone.  Once per distinct comment (cached).
+ */
+static void
+check_prisma_shape(PgiTagSet *ts)
+{
+	int			i;
+
+	for (i = 0; i < ts->ntags; i++)
+	{
+		PgiTag	   *t = &ts->tags[i];
+		const char *v = ts->buf + t->val_off;
+		PgiPrismaQuery pq;
+		unsigned char json[PGI_MAX_VALUE_LEN];
+		long		jl;
+
+		if (t->key_len != 11 || memcmp(ts->buf + t->key_off, "prismaQuery", 11) != 0)
+			continue;
+		if (pgi_prisma_split(v, t->val_len, &pq) != 1 || pq.shape_b64_len == 0)
+			return;
+		jl = pgi_base64url_decode(pq.shape_b64, pq.shape_b64_len, json, sizeof(json));
+		if (jl > 0 &&
+			pgi_json_check((const char *) json, (size_t) jl, PGI_JSON_MAX_DEPTH,
+						   GetDatabaseEncoding() == PG_UTF8 ? 0 : PGI_JSON_ASCII_ONLY))
+			return;
+		t->val_len = (uint16) (pq.shape_b64 - v - 1);	/* without ":<shape>" */
+		ts->flags |= PGI_TAGS_TRUNCATED;
+		return;
+	}
 }
 
 static void
@@ -297,6 +332,7 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 
 			memcpy(quick_trace, out->trace_id, sizeof(quick_trace));
 			pgi_comment_parse_spans(body, blen, &ts, &parsed);
+			check_prisma_shape(&ts);
 			if (ts.ntags > 0 || ts.trace_id[0] != '\0')
 			{
 				CommentEntry *ent = NULL;
@@ -328,6 +364,7 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 	/* a leading comment, a long one, or a trailing one that carried nothing */
 	out->trace_id[0] = '\0';
 	n = pgi_tags_from_text(text, tlen, &ts);
+	check_prisma_shape(&ts);
 	count_flags(ts.flags);
 	memcpy(out->trace_id, ts.trace_id, sizeof(out->trace_id));
 	if (n <= 0)

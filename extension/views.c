@@ -14,7 +14,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_authid.h"
-#include "common/jsonapi.h"
+#include "common/string.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -25,6 +25,7 @@
 #include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
+#include "jsoncheck.h"
 #include "pg_insights.h"
 
 PG_FUNCTION_INFO_V1(pg_insights_queries);
@@ -32,6 +33,7 @@ PG_FUNCTION_INFO_V1(pg_insights_attribution);
 PG_FUNCTION_INFO_V1(pg_insights_info);
 PG_FUNCTION_INFO_V1(pg_insights_histogram_bounds);
 PG_FUNCTION_INFO_V1(pg_insights_reset);
+PG_FUNCTION_INFO_V1(pg_insights_shape_visible);
 
 #define QUERIES_COLS 44
 #define ATTRIBUTION_COLS 22
@@ -86,12 +88,50 @@ int64_array(const int64 *vals, int n)
 	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+/*
+ * Text from shared memory becomes jsonb only through the strict checker, in
+ * the reading database's terms: the store is shared by all databases, and
+ * one entry jsonb_in refused would make the whole view fail.
+ */
 static bool
-json_is_valid(const char *s, int len)
+json_is_safe(const char *s, size_t len)
 {
-	JsonLexContext *lex = makeJsonLexContextCstringLen((char *) s, len, PG_UTF8, true);
+	return pgi_json_check(s, len, PGI_JSON_MAX_DEPTH,
+						  GetDatabaseEncoding() == PG_UTF8 ? 0 : PGI_JSON_ASCII_ONLY) == 1;
+}
 
-	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
+static Datum
+safe_jsonb(const char *s, size_t len, bool *isnull)
+{
+	*isnull = !json_is_safe(s, len);
+	if (*isnull)
+		return (Datum) 0;
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(pnstrdup(s, len)));
+}
+
+/*
+ * A tag string as valid text of this database, as capture makes it (UTF-8,
+ * or ASCII with '?' outside UTF-8): the store is shared, and the database
+ * that captured a tag may not be the one reading it.
+ */
+static const char *
+db_text(const char *s)
+{
+	size_t		len = strlen(s);
+	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
+	char	   *copy;
+	size_t		i;
+
+	if (utf8 ? pg_verifymbstr(s, len, true) : pg_is_ascii(s))
+		return s;
+	copy = pnstrdup(s, len);
+	if (utf8)
+		pgi_utf8_sanitize(copy, len);
+	else
+		for (i = 0; i < len; i++)
+			if ((unsigned char) copy[i] >= 0x80)
+				copy[i] = '?';
+	return copy;
 }
 
 /* One row of insights.queries from a copied entry and its text. */
@@ -155,10 +195,11 @@ put_query_row(ReturnSetInfo *rsinfo, PgiShapeEntry *e, const char *text,
 	values[j++] = Int32GetDatum(e->row_width);
 	values[j++] = Int32GetDatum(e->ncolumns);
 	values[j++] = Int64GetDatum(c->plan_samples);
-	if (e->plan_json[0] != '\0' && json_is_valid(e->plan_json, strlen(e->plan_json)))
-		values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e->plan_json));
+	if (e->plan_json[0] != '\0')
+		values[j] = safe_jsonb(e->plan_json, strnlen(e->plan_json, PGI_PLAN_LEN), &nulls[j]);
 	else
-		nulls[j++] = true;
+		nulls[j] = true;
+	j++;
 	if (e->plan_sampled_at != 0)
 		values[j++] = TimestampTzGetDatum(e->plan_sampled_at);
 	else
@@ -255,7 +296,7 @@ pg_insights_queries(PG_FUNCTION_ARGS)
 static void
 json_string(StringInfo buf, const char *s)
 {
-	escape_json(buf, s);
+	escape_json(buf, db_text(s));
 }
 
 static const char *
@@ -287,7 +328,7 @@ text_or_null(const char *s, bool *isnull)
 		return (Datum) 0;
 	}
 	*isnull = false;
-	return CStringGetTextDatum(s);
+	return CStringGetTextDatum(db_text(s));
 }
 
 static void put_attribution_row(ReturnSetInfo *rsinfo, PgiTagEntry *t, bool see_all, Oid me);
@@ -390,20 +431,21 @@ put_attribution_row(ReturnSetInfo *rsinfo, PgiTagEntry *t, bool see_all, Oid me)
 	}
 	appendStringInfoChar(&js, '}');
 	if (visible)
-		values[j++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(js.data));
+		values[j] = safe_jsonb(js.data, js.len, &nulls[j]);
 	else
-		nulls[j++] = true;
+		nulls[j] = true;
+	j++;
 
 	/* Prisma's prismaQuery = Model.action:<base64url JSON shape> */
 	pq = visible ? tag_value(t, "prismaQuery") : NULL;
 	if (pq != NULL)
 		is_prisma = pgi_prisma_split(pq, strlen(pq), &prisma) == 1;
 	if (is_prisma && prisma.model_len > 0)
-		values[j++] = CStringGetTextDatum(pnstrdup(prisma.model, prisma.model_len));
+		values[j++] = CStringGetTextDatum(db_text(pnstrdup(prisma.model, prisma.model_len)));
 	else
 		nulls[j++] = true;
 	if (is_prisma && prisma.action_len > 0)
-		values[j++] = CStringGetTextDatum(pnstrdup(prisma.action, prisma.action_len));
+		values[j++] = CStringGetTextDatum(db_text(pnstrdup(prisma.action, prisma.action_len)));
 	else
 		nulls[j++] = true;
 	nulls[j] = true;
@@ -415,14 +457,7 @@ put_attribution_row(ReturnSetInfo *rsinfo, PgiTagEntry *t, bool see_all, Oid me)
 											  json, cap);
 
 		if (jl > 0)
-		{
-			json[jl] = '\0';
-			if (pg_verifymbstr((char *) json, jl, true) && json_is_valid((char *) json, jl))
-			{
-				values[j] = DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) json));
-				nulls[j] = false;
-			}
-		}
+			values[j] = safe_jsonb((char *) json, (size_t) jl, &nulls[j]);
 	}
 	j++;
 	values[j] = text_or_null(visible ? tag_value(t, "route") : NULL, &nulls[j]);
@@ -524,4 +559,32 @@ pg_insights_reset(PG_FUNCTION_ARGS)
 	else
 		pgi_store_reset(false, (uint64) PG_GETARG_INT64(0));
 	PG_RETURN_VOID();
+}
+
+/*
+ * insights.shape_visible(dbid, shape_id): may the current role read the
+ * texts of this shape?  The rule of insights.queries: members of
+ * pg_read_all_stats see all, other roles the shapes they ran themselves
+ * (an entry of theirs in the store, top level or nested).  The
+ * insights.findings view hides finding texts with it.
+ */
+Datum
+pg_insights_shape_visible(PG_FUNCTION_ARGS)
+{
+	PgiShapeKey key;
+
+	if (can_see_all())
+		PG_RETURN_BOOL(true);
+	/* not preloaded: no store to tell; the findings view still reads */
+	if (pgi_shared == NULL)
+		PG_RETURN_BOOL(false);
+	memset(&key, 0, sizeof(key));	/* the key is hashed with its padding */
+	key.userid = GetUserId();
+	key.dbid = PG_GETARG_OID(0);
+	key.shape_id = (uint64) PG_GETARG_INT64(1);
+	key.toplevel = true;
+	if (pgi_store_exists(&key))
+		PG_RETURN_BOOL(true);
+	key.toplevel = false;
+	PG_RETURN_BOOL(pgi_store_exists(&key));
 }

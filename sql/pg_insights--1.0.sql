@@ -154,8 +154,9 @@ CREATE VIEW insights.plans AS
       FROM insights.queries_raw(true)
      WHERE plan IS NOT NULL;
 
--- Findings: written by pg_insights_collector, read by anyone
-CREATE TABLE insights.findings (
+-- Findings: written by pg_insights_collector into findings_data (not readable
+-- by PUBLIC: its texts are statement texts), read through insights.findings
+CREATE TABLE insights.findings_data (
     id bigserial PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN ('n_plus_one', 'missing_index', 'offset_pagination',
                                        'repeated_query', 'over_fetching', 'large_nested_read')),
@@ -180,8 +181,38 @@ CREATE TABLE insights.findings (
     quiet_polls integer NOT NULL DEFAULT 0,    -- polls with the shape active but the signal gone
     UNIQUE (kind, dbid, shape_id)
 );
-SELECT pg_catalog.pg_extension_config_dump('insights.findings', '');
-SELECT pg_catalog.pg_extension_config_dump('insights.findings_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('insights.findings_data', '');
+SELECT pg_catalog.pg_extension_config_dump('insights.findings_data_id_seq', '');
+
+-- May the current role read this shape's texts?  pg_read_all_stats members:
+-- always; other roles: when they ran the shape themselves (insights.queries' rule).
+CREATE FUNCTION insights.shape_visible(dbid oid, shape_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'pg_insights_shape_visible'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+-- The findings with their texts hidden like insights.queries': the query (and
+-- parent query) as <insufficient privilege>, the texts built from them (prompt,
+-- evidence, suggestion, fix_sql, expected_impact, attribution) NULL unless the
+-- role may see both shapes.
+CREATE VIEW insights.findings WITH (security_barrier) AS
+    SELECT f.id, f.kind, f.dbid, f.shape_id,
+           CASE WHEN v.shape THEN f.query ELSE '<insufficient privilege>' END AS query,
+           f.parent_shape_id,
+           CASE WHEN f.parent_query IS NULL OR v.parent THEN f.parent_query
+                ELSE '<insufficient privilege>' END AS parent_query,
+           f.tables, f.severity, f.first_seen, f.last_seen, f.occurrences,
+           CASE WHEN v.shape AND v.parent THEN f.evidence END AS evidence,
+           CASE WHEN v.shape AND v.parent THEN f.suggestion END AS suggestion,
+           CASE WHEN v.shape AND v.parent THEN f.fix_sql END AS fix_sql,
+           CASE WHEN v.shape AND v.parent THEN f.expected_impact END AS expected_impact,
+           CASE WHEN v.shape AND v.parent THEN f.prompt END AS prompt,
+           CASE WHEN v.shape AND v.parent THEN f.attribution END AS attribution,
+           f.status, f.resolved_at, f.quiet_polls
+      FROM insights.findings_data f,
+           LATERAL (SELECT insights.shape_visible(f.dbid, f.shape_id) AS shape,
+                           f.parent_shape_id IS NULL
+                           OR insights.shape_visible(f.dbid, f.parent_shape_id) AS parent) v;
 
 -- Latency histogram buckets: latency_histogram[i] counts calls with
 -- lower_ms <= time < upper_ms (upper_ms is NULL for the last bucket)
@@ -205,6 +236,7 @@ REVOKE ALL ON FUNCTION insights.reset(bigint) FROM PUBLIC;
 GRANT USAGE ON SCHEMA insights TO PUBLIC;
 GRANT SELECT ON insights.queries, insights.attribution, insights.info, insights.plans,
     insights.findings TO PUBLIC;
+REVOKE ALL ON insights.findings_data, insights.findings_data_id_seq FROM PUBLIC;
 -- The collector's role needs: GRANT pg_read_all_stats TO <role>;
---   GRANT INSERT, UPDATE, DELETE ON insights.findings TO <role>;
---   GRANT USAGE ON SEQUENCE insights.findings_id_seq TO <role>;
+--   GRANT SELECT, INSERT, UPDATE ON insights.findings_data TO <role>;
+--   GRANT USAGE ON SEQUENCE insights.findings_data_id_seq TO <role>;

@@ -450,7 +450,7 @@ load_events(DetectInput *in, DetectState *st)
 	return true;
 }
 
-/* ---- merging into insights.findings ---- */
+/* ---- merging into insights.findings_data (read as insights.findings) ---- */
 
 static char *
 tables_literal(const DetShape *s)
@@ -535,7 +535,7 @@ static bool
 upsert(DetectInput *in, const DetFinding *f)
 {
 	static const char *sql = MARK
-		"INSERT INTO insights.findings AS f (kind, dbid, shape_id, query, parent_shape_id, parent_query,"
+		"INSERT INTO insights.findings_data AS f (kind, dbid, shape_id, query, parent_shape_id, parent_query,"
 		"  tables, severity, evidence, suggestion, fix_sql, expected_impact, prompt, attribution)"
 		" VALUES ($1, (SELECT oid FROM pg_database WHERE datname = current_database()), $2, $3, $4, $5,"
 		"  $6::text[], $7, $8::jsonb, $9, $10, $11, $12, $13)"
@@ -594,12 +594,12 @@ static bool
 resolve_stale(DetectInput *in)
 {
 	static const char *open_sql = MARK
-		"SELECT id, kind, shape_id, quiet_polls FROM insights.findings"
+		"SELECT id, kind, shape_id, quiet_polls FROM insights.findings_data"
 		" WHERE status = 'open' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" OWN;
 	static const char *quiet_sql = MARK
-		"UPDATE insights.findings SET quiet_polls = quiet_polls + 1 WHERE id = $1" OWN;
+		"UPDATE insights.findings_data SET quiet_polls = quiet_polls + 1 WHERE id = $1" OWN;
 	static const char *resolve_sql = MARK
-		"UPDATE insights.findings SET status = 'resolved', resolved_at = now(), quiet_polls = 0,"
+		"UPDATE insights.findings_data SET status = 'resolved', resolved_at = now(), quiet_polls = 0,"
 		"  evidence = evidence || jsonb_build_object('before', evidence->'measured',"
 		"    'after', jsonb_build_object('calls', $2::int8, 'reads_per_call', $3::float8, 'mean_ms', $4::float8))"
 		" WHERE id = $1" OWN;
@@ -660,7 +660,7 @@ load_stored(PGconn *conn, StoredFinding **out, int *nout)
 		"       (extract(epoch FROM first_seen) * 1000000)::int8, (extract(epoch FROM last_seen) * 1000000)::int8,"
 		"       occurrences, dbid, attribution,"
 		"       coalesce((extract(epoch FROM resolved_at) * 1000000)::int8, 0)"
-		"  FROM insights.findings"
+		"  FROM insights.findings_data"
 		" WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY id" OWN;
 	PGresult   *r = query(conn, sql, 0, NULL);
 	int			i,

@@ -432,7 +432,7 @@ if ! command -v python3 >/dev/null; then
 else
 	# findings the gauge must count: two open missing_index, one open offset_pagination, one resolved
 	# (shape ids that never run: the detectors leave them as they are)
-	pgi_sql "INSERT INTO insights.findings (kind, dbid, shape_id, status)
+	pgi_sql "INSERT INTO insights.findings_data (kind, dbid, shape_id, status)
 		SELECT k, (SELECT oid FROM pg_database WHERE datname = current_database()), s, st
 		FROM (VALUES ('missing_index', 900001, 'open'), ('missing_index', 900002, 'open'),
 			('n_plus_one', 900003, 'resolved'), ('offset_pagination', 900004, 'open')) v(k, s, st)" >/dev/null
@@ -609,7 +609,7 @@ else
 	check "--help: the OTLP options with their defaults" test \
 		-n "$(grep -- '--otlp-url URL.*\[none\]' "$WORK/help.out")" -a -n "$(grep -- "--otlp-header 'NAME: VALUE'.*\[none\]" "$WORK/help.out")" \
 		-a -n "$(grep -- '--otlp-max-shapes N.*\[500\]' "$WORK/help.out")"
-	pgi_sql "DELETE FROM insights.findings WHERE shape_id BETWEEN 900001 AND 900004" >/dev/null
+	pgi_sql "DELETE FROM insights.findings_data WHERE shape_id BETWEEN 900001 AND 900004" >/dev/null
 fi
 
 if [[ -z "${COLLECTOR_NO_VALGRIND:-}" ]] && command -v valgrind >/dev/null; then

@@ -5,7 +5,7 @@
 #   bash test/faults/run.sh          (needs the extension installed: make && make install; root for the tmpfs case)
 #
 # Collector: server restarts (fast and immediate), a failover to another system identifier on the same
-# conninfo, DROP EXTENSION under it, statement_timeout hit (a lock on insights.findings, a tiny timeout
+# conninfo, DROP EXTENSION under it, statement_timeout hit (a lock on insights.findings_data, a tiny timeout
 # on a large store).  Dashboard: restarted while the collector ships, repository down, spool on a full
 # disk (drops and failures counted and shown by /api/servers).  Security: TLS with a self-signed CA
 # (trusted, wrong CA, --insecure), several API keys and revocation, no secret in the logs, UI auth,
@@ -276,14 +276,14 @@ start_collector c4.log --config "$OUT/c4.conf" --dashboard-url "http://127.0.0.1
 	--interval 300ms --spool-dir "$OUT/spool4" --retry-initial 100ms --retry-max 400ms
 C4=$COLL_PID
 wait_for 10 stored_at_least r4 2
-# (a) an ACCESS EXCLUSIVE lock on insights.findings for 4 s: the detection's writes block
-pgi_psql -d postgres -c "BEGIN; LOCK insights.findings IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;" \
+# (a) an ACCESS EXCLUSIVE lock on insights.findings_data for 4 s: the detection's writes block
+pgi_psql -d postgres -c "BEGIN; LOCK insights.findings_data IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;" \
 	>/dev/null 2>&1 &
 LOCKER=$!
 sleep 1.5
 n_during=$(nstored r4)
 sleep 1.5
-check "lock on insights.findings: the statement timeout fires and is logged" \
+check "lock on insights.findings_data: the statement timeout fires and is logged" \
 	grep -q 'canceling statement due to statement timeout' "$OUT/c4.log"
 check "lock: the collector is not stuck: snapshots keep coming during the lock" test "$(nstored r4)" -gt "$n_during"
 wait "$LOCKER"
@@ -648,13 +648,13 @@ check "the logs are not empty (the check looked at real output)" test "$(cat "$O
 echo "# 9. least-privilege roles"
 use_cluster F
 pgi_sql "CREATE ROLE pgi_collector LOGIN; GRANT pg_read_all_stats TO pgi_collector;
-	GRANT INSERT, UPDATE ON insights.findings TO pgi_collector;
-	GRANT USAGE ON SEQUENCE insights.findings_id_seq TO pgi_collector" >/dev/null
-pgi_sql "DELETE FROM insights.findings" >/dev/null
+	GRANT SELECT, INSERT, UPDATE ON insights.findings_data TO pgi_collector;
+	GRANT USAGE ON SEQUENCE insights.findings_data_id_seq TO pgi_collector" >/dev/null
+pgi_sql "DELETE FROM insights.findings_data" >/dev/null
 for i in $(seq 1 12); do echo "BEGIN; SELECT a FROM probe_t WHERE a = 43; COMMIT;"; done | pgi_psql -d postgres -o /dev/null
 DSN_LP="host=${CL[F.sock]} port=${CL[F.port]} user=pgi_collector dbname=postgres"
 "$COLLECTOR" --dbname "$DSN_LP" --once --output "$OUT/lp.json" --format json >"$OUT/c9.log" 2>&1
-is "collector as a role with only pg_read_all_stats + INSERT/UPDATE on findings: runs (exit 0)" "$?" 0
+is "collector as a role with only pg_read_all_stats + SELECT/INSERT/UPDATE on findings_data: runs (exit 0)" "$?" 0
 is "... and writes findings" "$(pgi_sql "SELECT count(*) FROM insights.findings WHERE kind = 'repeated_query'")" 1
 check "... and sees the other roles' statement texts" grep -q 'probe_t' "$OUT/lp.json"
 pgi_sql "CREATE ROLE pgi_nostats LOGIN" >/dev/null
