@@ -280,7 +280,7 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 	PgiTagSet	ts;
 	int			n;
 
-	out->trace_id[0] = '\0';
+	out->has_trace_id = false;
 	memset(&out->tags, 0, sizeof(out->tags));
 	if (!pgi_capture_comments || source == NULL)
 		return false;
@@ -304,15 +304,17 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 		PgiTraceSpans sp;
 		uint64		h;
 		CommentEntry **way;
+		int			has_trace;
 
-		pgi_comment_quick_spans(body, blen, &sp, out->trace_id);
+		pgi_comment_quick_spans(body, blen, &sp, out->trace_id, &has_trace);
+		out->has_trace_id = has_trace != 0;
 		h = rest_hash(body, blen, &sp);
 		way = &cache[(h % CACHE_SETS) * 2];
 		if (way[0] != NULL && way[0]->hash == h && rest_equal(way[0], body, blen, &sp))
 		{
 			count_flags(way[0]->flags);
 			fill_from_entry(out, way[0]);
-			return out->tags.ntags > 0 || out->trace_id[0] != '\0';
+			return out->tags.ntags > 0 || out->has_trace_id;
 		}
 		if (way[1] != NULL && way[1]->hash == h && rest_equal(way[1], body, blen, &sp))
 		{
@@ -322,13 +324,14 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 			way[0] = hit;
 			count_flags(hit->flags);
 			fill_from_entry(out, hit);
-			return out->tags.ntags > 0 || out->trace_id[0] != '\0';
+			return out->tags.ntags > 0 || out->has_trace_id;
 		}
 
 		/* first time: parse; keep it when the quick look agrees exactly */
 		{
 			PgiTraceSpans parsed;
-			char		quick_trace[33];
+			uint8		quick_trace[16];
+			bool		quick_has = out->has_trace_id;
 
 			memcpy(quick_trace, out->trace_id, sizeof(quick_trace));
 			pgi_comment_parse_spans(body, blen, &ts, &parsed);
@@ -339,11 +342,12 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 
 				count_flags(ts.flags);
 				encode_for_database(&ts);
-				memcpy(out->trace_id, ts.trace_id, sizeof(out->trace_id));
+				out->has_trace_id = pgi_trace_id_from_hex(ts.trace_id, out->trace_id) != 0;
 				if (parsed.n == sp.n &&
 					memcmp(parsed.off, sp.off, sizeof(size_t) * sp.n) == 0 &&
 					memcmp(parsed.len, sp.len, sizeof(size_t) * sp.n) == 0 &&
-					strcmp(quick_trace, ts.trace_id) == 0)
+					quick_has == out->has_trace_id &&
+					memcmp(quick_trace, out->trace_id, sizeof(quick_trace)) == 0)
 					ent = cache_put(way, body, blen, &sp, h, &ts);
 				if (ent != NULL)
 					fill_from_entry(out, ent);
@@ -362,13 +366,12 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 	}
 
 	/* a leading comment, a long one, or a trailing one that carried nothing */
-	out->trace_id[0] = '\0';
 	n = pgi_tags_from_text(text, tlen, &ts);
 	check_prisma_shape(&ts);
 	count_flags(ts.flags);
-	memcpy(out->trace_id, ts.trace_id, sizeof(out->trace_id));
+	out->has_trace_id = pgi_trace_id_from_hex(ts.trace_id, out->trace_id) != 0;
 	if (n <= 0)
-		return out->trace_id[0] != '\0';
+		return out->has_trace_id;
 	encode_for_database(&ts);
 	out->tags.buf = uncached_buf;
 	out->tags.len = serialize_tags(&ts, uncached_buf, sizeof(uncached_buf), &out->tags.ntags);

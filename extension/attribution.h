@@ -9,7 +9,8 @@
 typedef struct PgiCaptured
 {
 	PgiStoreTags tags;			/* ntags == 0: no tag set */
-	char		trace_id[33];	/* from traceparent, "" if none */
+	uint8		trace_id[16];	/* from traceparent, binary */
+	bool		has_trace_id;
 } PgiCaptured;
 
 /*

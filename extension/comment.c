@@ -499,6 +499,86 @@ pgi_traceparent_ids(const char *v, size_t len, char *trace_id, char *span_id)
 	return 1;
 }
 
+/*
+ * Eight hex digits at once: the bytes of a word are checked and turned into
+ * their values in parallel (each lane is one byte, so the byte order of the
+ * machine does not matter).  Returns 0 unless all eight are hex digits.
+ */
+#define LANES(b)	(UINT64_C(0x0101010101010101) * (uint64_t) (b))
+
+static int
+hex_word(const char *s, uint8_t *nibbles, uint64_t *any)
+{
+	uint64_t	v,
+				l,
+				digit,
+				alpha,
+				nib;
+
+	memcpy(&v, s, 8);
+	if (v & LANES(0x80))
+		return 0;
+	/* a lane's top bit: lo <= x (x + 0x80 - lo), and not x > hi (x + 0x7f - hi) */
+	digit = (v + LANES(0x80 - '0')) & ~(v + LANES(0x7f - '9')) & LANES(0x80);
+	l = v | LANES(0x20);
+	alpha = (l + LANES(0x80 - 'a')) & ~(l + LANES(0x7f - 'f')) & LANES(0x80);
+	if ((digit | alpha) != LANES(0x80))
+		return 0;
+	nib = (l & LANES(0x0f)) + (alpha >> 7) * 9;
+	*any |= nib;
+	memcpy(nibbles, &nib, 8);
+	return 1;
+}
+
+/*
+ * n/2 bytes from n hex digits (n a multiple of 8) into out, or only checked
+ * when out is NULL; 0 unless all are hex and one is not '0'.
+ */
+static int
+hex_to_bytes(const char *s, size_t n, uint8_t *out)
+{
+	size_t		i;
+	uint64_t	any = 0;
+	uint8_t		nb[8];
+
+	for (i = 0; i < n; i += 8)
+	{
+		if (!hex_word(s + i, nb, &any))
+			return 0;
+		if (out != NULL)
+		{
+			uint8_t    *o = out + i / 2;
+
+			o[0] = (uint8_t) (nb[0] << 4 | nb[1]);
+			o[1] = (uint8_t) (nb[2] << 4 | nb[3]);
+			o[2] = (uint8_t) (nb[4] << 4 | nb[5]);
+			o[3] = (uint8_t) (nb[6] << 4 | nb[7]);
+		}
+	}
+	return any != 0;
+}
+
+int
+pgi_traceparent_binary(const char *v, size_t len, uint8_t *trace_id)
+{
+	if (len == 55 && v[0] == '0' && v[1] == '0' &&
+		v[2] == '-' && v[35] == '-' && v[52] == '-' &&
+		hex_lower[(unsigned char) v[53]] != 0 && hex_lower[(unsigned char) v[54]] != 0 &&
+		hex_to_bytes(v + 3, 32, trace_id) && hex_to_bytes(v + 36, 16, NULL))
+		return 1;
+	memset(trace_id, 0, 16);
+	return 0;
+}
+
+int
+pgi_trace_id_from_hex(const char *hex, uint8_t *trace_id)
+{
+	if (strlen(hex) == 32 && hex_to_bytes(hex, 32, trace_id))
+		return 1;
+	memset(trace_id, 0, 16);
+	return 0;
+}
+
 /* ---------------------------------------------------------------------
  * Comment body parsing
  * ---------------------------------------------------------------------
@@ -652,17 +732,16 @@ pgi_comment_parse_spans(const char *body, size_t len, PgiTagSet *out,
  * the key starts a pair at the top of the body (after the start or a ',',
  * blanks between) and is followed by blanks, '=' or ':', blanks and a quote,
  * up to the next quote.  Returns 1 and the value's span, 0 when k starts no
- * such pair, -1 when the value holds a backslash, '%' or '+' (the parser
- * must read it then, so that it ends where the parser ends it).
+ * such pair, -1 when there is no closing quote.  The caller checks that the
+ * value is plain (span_is_plain) before it trusts the span.
  */
 static int
 quick_pair_at(const char *body, size_t len, size_t k, size_t nlen,
 			  size_t *off, size_t *vlen)
 {
 	size_t		b = k,
-				p = k + nlen,
-				e;
-	char		q;
+				p = k + nlen;
+	const char *close;
 
 	while (b > 0 && is_blank((unsigned char) body[b - 1]))
 		b--;
@@ -677,16 +756,27 @@ quick_pair_at(const char *body, size_t len, size_t k, size_t nlen,
 		p++;
 	if (p >= len || (body[p] != '\'' && body[p] != '"'))
 		return 0;
-	q = body[p++];
-	for (e = p; e < len && body[e] != q; e++)
-	{
-		if (body[e] == '\\' || body[e] == '%' || body[e] == '+')
-			return -1;
-	}
-	if (e >= len)
+	p++;
+	close = memchr(body + p, body[p - 1], len - p);
+	if (close == NULL)
 		return -1;
 	*off = p;
-	*vlen = e - p;
+	*vlen = (size_t) (close - (body + p));
+	return 1;
+}
+
+/*
+ * A value the parser reads byte for byte: no backslash (it would unescape a
+ * quote and end the value elsewhere), no '%' or '+' (URL decoding).
+ */
+static int
+span_is_plain(const char *v, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == '\\' || v[i] == '%' || v[i] == '+')
+			return 0;
 	return 1;
 }
 
@@ -696,7 +786,7 @@ quick_pair_at(const char *body, size_t len, size_t k, size_t nlen,
  */
 int
 pgi_comment_quick_spans(const char *body, size_t len, PgiTraceSpans *spans,
-						char *trace_id)
+						uint8_t *trace_id, int *has_trace_id)
 {
 	/* per key: 0 still looking, 1 found, -1 left to the parser */
 	int			parent = 0,
@@ -706,10 +796,9 @@ pgi_comment_quick_spans(const char *body, size_t len, PgiTraceSpans *spans,
 				plen = 0,
 				soff = 0,
 				slen = 0;
-	char		span_id[17];
 
 	spans->n = 0;
-	trace_id[0] = '\0';
+	*has_trace_id = 0;
 	while (from + 10 < len && (parent == 0 || state == 0))
 	{
 		const char *hit = memchr(body + from, 't', len - from - 10);
@@ -719,17 +808,36 @@ pgi_comment_quick_spans(const char *body, size_t len, PgiTraceSpans *spans,
 			break;
 		k = (size_t) (hit - body);
 		from = k + 1;
-		if (!pgi_ascii_word_is(body + k, 5, "trace"))
+		/* most 't's are not a key: one byte tells */
+		if ((body[k + 1] | 0x20) != 'r' || !pgi_ascii_word_is(body + k, 5, "trace"))
 			continue;
-		if (parent == 0 && k + 11 < len && pgi_ascii_word_is(body + k, 11, "traceparent"))
+		if (parent == 0 && k + 11 < len && pgi_ascii_word_is(body + k + 5, 6, "parent"))
+		{
 			parent = quick_pair_at(body, len, k, 11, &poff, &plen);
-		else if (state == 0 && pgi_ascii_word_is(body + k, 10, "tracestate"))
+			/* a well-formed traceparent is hex and '-' only: plain */
+			if (parent == 1)
+			{
+				*has_trace_id = pgi_traceparent_binary(body + poff, plen, trace_id);
+				if (!*has_trace_id && !span_is_plain(body + poff, plen))
+					parent = -1;
+				else
+					from = poff + plen + 1;
+			}
+		}
+		else if (state == 0 && pgi_ascii_word_is(body + k + 5, 5, "state"))
+		{
 			state = quick_pair_at(body, len, k, 10, &soff, &slen);
+			if (state == 1 && !span_is_plain(body + soff, slen))
+				state = -1;
+		}
 	}
-	if (parent == 1)
+	if (parent != 1)
 	{
-		if (!pgi_traceparent_ids(body + poff, plen, trace_id, span_id))
-			trace_id[0] = '\0';
+		*has_trace_id = 0;
+		memset(trace_id, 0, 16);
+	}
+	else
+	{
 		spans->off[spans->n] = poff;
 		spans->len[spans->n] = plen;
 		spans->n++;

@@ -90,10 +90,11 @@ extern int	pgi_comment_parse_spans(const char *body, size_t len, PgiTagSet *out,
 /*
  * The spans a parse would report, found cheaply (no decoding) and only where
  * the value is plain enough to be read byte for byte; also traceparent's
- * trace id (33 bytes, "" if none).  A cache hit on the rest is exact.
+ * trace id as 16 bytes (*has_trace_id 0 and zeroes if none).  A cache hit on
+ * the rest is exact.
  */
 extern int	pgi_comment_quick_spans(const char *body, size_t len, PgiTraceSpans *spans,
-									char *trace_id);
+									uint8_t *trace_id, int *has_trace_id);
 
 /* The comment at the end of a text only (see pgi_comment_find). */
 extern int	pgi_find_trailing_comment(const char *text, size_t len,
@@ -101,6 +102,12 @@ extern int	pgi_find_trailing_comment(const char *text, size_t len,
 
 /* W3C traceparent ids (lowercase) from a value; returns 0 if malformed. */
 extern int	pgi_traceparent_ids(const char *v, size_t len, char *trace_id, char *span_id);
+
+/* The same check, giving the trace id as 16 bytes (zeroes and 0 if malformed). */
+extern int	pgi_traceparent_binary(const char *v, size_t len, uint8_t *trace_id);
+
+/* 32 hex digits (a PgiTagSet's trace_id) as 16 bytes; 0 and zeroes otherwise. */
+extern int	pgi_trace_id_from_hex(const char *hex, uint8_t *trace_id);
 
 /* Convenience: find + parse over a whole statement text. */
 extern int	pgi_tags_from_text(const char *text, size_t len, PgiTagSet *out);

@@ -169,35 +169,6 @@ build_from_utility(void *arg, PgiEntrySource *src)
 
 /* ---- the event ring ---- */
 
-/*
- * The parser's trace id (32 hex digits, or "") as 16 bytes; false, with out
- * zeroed, for anything else.  No error path: this runs in every statement.
- */
-static bool
-trace_id_binary(const char *hex, uint8 *out)
-{
-	int			i;
-
-	for (i = 0; i < 16; i++)
-	{
-		int			hi = pgi_hex_value((unsigned char) hex[2 * i]);
-		int			lo = hi < 0 ? -1 : pgi_hex_value((unsigned char) hex[2 * i + 1]);
-
-		if (lo < 0)
-		{
-			memset(out, 0, 16);
-			return false;
-		}
-		out[i] = (uint8) (hi << 4 | lo);
-	}
-	if (hex[32] != '\0')
-	{
-		memset(out, 0, 16);
-		return false;
-	}
-	return true;
-}
-
 static void
 push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *stats,
 		   const PgiCaptured *cap)
@@ -223,7 +194,9 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	ev.param_hash = pgi_param_hash(text, len, queryDesc->params);
 	ev.tagset_id = cap->tags.ntags > 0 ? cap->tags.tagset_id : 0;
 	ev.offset_value = pgi_plan_offset(queryDesc);
-	ev.has_trace_id = trace_id_binary(cap->trace_id, ev.trace_id);
+	ev.has_trace_id = cap->has_trace_id;
+	if (cap->has_trace_id)
+		memcpy(ev.trace_id, cap->trace_id, sizeof(ev.trace_id));
 	ev.toplevel = key->toplevel;
 	ev.in_xact_block = IsTransactionBlock();
 	pgi_event_push(&ev);

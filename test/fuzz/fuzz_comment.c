@@ -336,20 +336,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > PGI_MAX_COMMENT_LEN)
 		REQUIRE(n == 0 && ts.flags == PGI_TAGS_REJECTED);
 
-	/* the quick scan's spans are ordered, disjoint and inside the body */
+	/*
+	 * The quick scan's spans are ordered, disjoint and inside the body; where
+	 * they are all of the parser's spans, its trace id is the parser's (the
+	 * cache keeps an entry only then).
+	 */
 	{
-		PgiTraceSpans quick;
-		char		trace_id[33];
-		int			i;
+		PgiTraceSpans quick,
+					parsed;
+		uint8_t		trace_id[16],
+					parsed_id[16];
+		int			has_trace,
+					parsed_has,
+					i;
 
-		if (pgi_comment_quick_spans(text, size, &quick, trace_id) > 0)
+		if (pgi_comment_quick_spans(text, size, &quick, trace_id, &has_trace) > 0)
 		{
 			REQUIRE(quick.n <= PGI_TRACE_SPANS);
 			for (i = 0; i < quick.n; i++)
 				REQUIRE(quick.off[i] + quick.len[i] <= size);
 			REQUIRE(quick.n < 2 || quick.off[0] + quick.len[0] <= quick.off[1]);
-			REQUIRE(trace_id[0] == '\0' || strlen(trace_id) == 32);
+			pgi_comment_parse_spans(text, size, &ts, &parsed);
+			parsed_has = pgi_trace_id_from_hex(ts.trace_id, parsed_id);
+			/* with PGI_TRACE_SPANS values the parser may have seen more */
+			if (parsed.n == quick.n && parsed.n < PGI_TRACE_SPANS &&
+				memcmp(parsed.off, quick.off, sizeof(size_t) * quick.n) == 0 &&
+				memcmp(parsed.len, quick.len, sizeof(size_t) * quick.n) == 0)
+				REQUIRE(parsed_has == has_trace &&
+						memcmp(parsed_id, trace_id, sizeof(trace_id)) == 0);
 		}
+		else
+			REQUIRE(!has_trace);
 	}
 
 	/* decoders */

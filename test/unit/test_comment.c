@@ -739,6 +739,63 @@ test_utf8(void)
 	CHECK_INT(0, pgi_utf8_sanitize(s, 0));
 }
 
+/*
+ * The traceparent's binary trace id (the per-statement path) agrees with the
+ * parser's hex one on every value, valid or not: random 55-byte values drawn
+ * from hex digits, the bytes just outside each hex range and '-'.
+ */
+static void
+test_traceparent_binary(void)
+{
+	static const char pool[] = "0123456789abcdefABCDEF/:@G`g-\x80\xff";
+	const char *good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	uint8_t		bin[16];
+	char		hex[33],
+				span[17],
+				v[56];
+	int			i,
+				k,
+				agree = 0,
+				valid = 0;
+
+	CHECK_INT(1, pgi_traceparent_binary(good, 55, bin));
+	CHECK(bin[0] == 0x4b && bin[1] == 0xf9 && bin[15] == 0x36);
+	CHECK_INT(1, pgi_traceparent_binary("00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01", 55, bin));
+	CHECK(bin[0] == 0x4b && bin[4] == 0x77 && bin[7] == 0xa6);
+	CHECK_INT(0, pgi_traceparent_binary("00-00000000000000000000000000000000-00f067aa0ba902b7-01", 55, bin));
+	CHECK(bin[0] == 0 && bin[15] == 0);
+	CHECK_INT(0, pgi_traceparent_binary("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", 55, bin));
+	CHECK_INT(0, pgi_traceparent_binary("00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", 55, bin));
+	CHECK_INT(0, pgi_traceparent_binary("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b:-01", 55, bin));
+	CHECK_INT(0, pgi_traceparent_binary(good, 54, bin));
+
+	srand(11);
+	for (i = 0; i < 200000; i++)
+	{
+		memcpy(v, good, 56);
+		/* a few positions replaced, more often inside the ids */
+		for (k = rand() % 4; k >= 0; k--)
+			v[rand() % 55] = pool[rand() % (int) (sizeof(pool) - 1)];
+		/* sometimes an all-zero trace id or span id */
+		if (rand() % 16 == 0)
+			memset(v + 3, '0', 32);
+		else if (rand() % 16 == 0)
+			memset(v + 36, '0', 16);
+		{
+			int			b = pgi_traceparent_binary(v, 55, bin);
+			int			h = pgi_traceparent_ids(v, 55, hex, span);
+			uint8_t		from_hex[16];
+
+			if (b == h && (!b || (pgi_trace_id_from_hex(hex, from_hex) &&
+								  memcmp(from_hex, bin, 16) == 0)))
+				agree++;
+			valid += b;
+		}
+	}
+	CHECK_INT(200000, agree);
+	CHECK(valid > 1000 && valid < 190000);
+}
+
 int
 main(void)
 {
@@ -750,6 +807,7 @@ main(void)
 	test_base64();
 	test_prisma();
 	test_utf8();
+	test_traceparent_binary();
 
 	printf("unit_comment: %d passed, %d failed\n", n_passed, n_failed);
 	return n_failed == 0 ? 0 : 1;
