@@ -213,7 +213,7 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	ev.end_time = stats->now;
 	ev.pid = MyProcPid;
 	ev.nesting_level = nesting_level;
-	ev.xact_id = ((int64) MyProc->backendId << 32) | (int64) MyProc->lxid;
+	ev.xact_id = ((int64) PGI_MY_PROC_NUMBER << 32) | (int64) PGI_MY_LXID;
 	ev.shape_id = key->shape_id;
 	ev.userid = key->userid;
 	ev.dbid = key->dbid;
@@ -259,7 +259,8 @@ pgi_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 	 * Skip the shared lookup while no entry has gone away since this backend
 	 * last saw this one.
 	 */
-	if (jstate != NULL && jstate->clocations_count > 0)
+	if (jstate != NULL && jstate->clocations_count > 0 &&
+		pgi_jumble_has_constants(jstate, pstate->p_sourcetext))
 	{
 		PgiShapeKey key;
 		ParseSourceArg arg = {pstate, query, jstate};
@@ -308,16 +309,15 @@ pgi_ExecutorStart(QueryDesc *queryDesc, int eflags)
 }
 
 static void
-pgi_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-				bool execute_once)
+pgi_ExecutorRun(PGI_EXECUTOR_RUN_PARAMS)
 {
 	nesting_level++;
 	PG_TRY();
 	{
 		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+			prev_ExecutorRun(PGI_EXECUTOR_RUN_ARGS);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			standard_ExecutorRun(PGI_EXECUTOR_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{

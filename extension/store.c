@@ -526,8 +526,8 @@ add_counters(PgiShapeEntry *e, const PgiExecStats *s)
 		c->local_blks_written += bu->local_blks_written;
 		c->temp_blks_read += bu->temp_blks_read;
 		c->temp_blks_written += bu->temp_blks_written;
-		c->blk_read_time += INSTR_TIME_GET_MILLISEC(bu->blk_read_time);
-		c->blk_write_time += INSTR_TIME_GET_MILLISEC(bu->blk_write_time);
+		c->blk_read_time += INSTR_TIME_GET_MILLISEC(PGI_BU_SHARED_READ_TIME(bu));
+		c->blk_write_time += INSTR_TIME_GET_MILLISEC(PGI_BU_SHARED_WRITE_TIME(bu));
 		c->temp_blk_read_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_read_time);
 		c->temp_blk_write_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_write_time);
 	}
