@@ -9,6 +9,12 @@
  *  - 17 replaced PGPROC's backendId and lxid by vxid.procNumber, vxid.lxid.
  *  - 18 dropped ExecutorRun's execute_once argument.
  *  - 18 changed what the jumble records (see the jumble section below).
+ *  - 19: query-level instrumentation is QueryDesc.query_instr (requested
+ *    with query_instr_options, total time an instr_time), plan nodes carry a
+ *    NodeInstrumentation, post_parse_analyze gets a const JumbleState,
+ *    ShmemInitHash takes one size, log_min_messages is per process type,
+ *    and the scanner lost escape_string_warning and
+ *    standard_conforming_strings (always on).
  */
 #ifndef PGI_COMPAT_H
 #define PGI_COMPAT_H
@@ -16,6 +22,10 @@
 #include "postgres.h"
 
 #include "executor/instrument.h"
+#include "miscadmin.h"
+#include "parser/scanner.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
 #if PG_VERSION_NUM >= 160000
 #include "nodes/queryjumble.h"
 #else
@@ -47,6 +57,72 @@
 	QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
 #define PGI_EXECUTOR_RUN_ARGS	queryDesc, direction, count, execute_once
 #endif
+
+/* ---- query and plan-node instrumentation ---- */
+
+/*
+ * PGI_QUERY_INSTR(qd): the query's own totals (time, buffers, WAL).
+ * PGI_QUERY_INSTR_REQUEST(qd): ask ExecutorStart for them (19; before it
+ * runs); PGI_QUERY_INSTR_ALLOC(): make them when nobody asked (after it).
+ */
+#if PG_VERSION_NUM >= 190000
+#define PGI_QUERY_INSTR(qd)			((qd)->query_instr)
+#define PGI_QUERY_INSTR_REQUEST(qd)	((qd)->query_instr_options |= INSTRUMENT_ALL)
+#define PGI_QUERY_INSTR_ALLOC()		InstrAlloc(INSTRUMENT_ALL)
+#define PGI_QUERY_INSTR_END(in)		((void) 0)
+#define PGI_QUERY_INSTR_MS(in)		INSTR_TIME_GET_MILLISEC((in)->total)
+typedef NodeInstrumentation PgiNodeInstr;
+#else
+#define PGI_QUERY_INSTR(qd)			((qd)->totaltime)
+#define PGI_QUERY_INSTR_REQUEST(qd)	((void) 0)
+#define PGI_QUERY_INSTR_ALLOC()		InstrAlloc(1, INSTRUMENT_ALL, false)
+#define PGI_QUERY_INSTR_END(in)		InstrEndLoop(in)
+#define PGI_QUERY_INSTR_MS(in)		((in)->total * 1000.0)
+typedef Instrumentation PgiNodeInstr;
+#endif
+
+/* ---- post_parse_analyze ---- */
+
+#if PG_VERSION_NUM >= 190000
+#define PGI_HOOK_JSTATE		const JumbleState
+#else
+#define PGI_HOOK_JSTATE		JumbleState
+#endif
+
+/* ---- shared memory hash tables of a fixed size n ---- */
+
+#if PG_VERSION_NUM >= 190000
+#define PGI_SHMEM_INIT_HASH(name, n, info, flags) \
+	ShmemInitHash(name, n, info, flags)
+#else
+#define PGI_SHMEM_INIT_HASH(name, n, info, flags) \
+	ShmemInitHash(name, n, n, info, flags)
+#endif
+
+/* ---- messages ---- */
+
+/* this process's log_min_messages, an lvalue */
+#if PG_VERSION_NUM >= 190000
+#define PGI_LOG_MIN_MESSAGES	(log_min_messages[MyBackendType])
+#else
+#define PGI_LOG_MIN_MESSAGES	log_min_messages
+#endif
+
+/* ---- the core scanner ---- */
+
+/*
+ * A text that parsed already is lexed again: no warnings, and (for the
+ * probe) standard strings; 19 has neither setting.
+ */
+static inline void
+pgi_scanner_quiet(core_yy_extra_type *extra, bool standard_strings)
+{
+#if PG_VERSION_NUM < 190000
+	extra->escape_string_warning = false;
+	if (standard_strings)
+		extra->standard_conforming_strings = true;
+#endif
+}
 
 /* ---- buffer usage ---- */
 

@@ -254,7 +254,7 @@ split_list(ConstList *cl, const char *stmt, int stmt_len, int loc, int len, int 
 		return;
 	span = pnstrdup(stmt + loc, len);
 	scanner = scanner_init(span, &extra, &ScanKeywords, ScanKeywordTokens);
-	extra.escape_string_warning = false;
+	pgi_scanner_quiet(&extra, false);
 	for (;;)
 	{
 		tok = core_yylex(&yylval, &yylloc, scanner);
@@ -295,7 +295,7 @@ split_list(ConstList *cl, const char *stmt, int stmt_len, int loc, int len, int 
  * starts at query_loc of the source text.
  */
 static void
-collect_constants(JumbleState *jstate, const char *stmt, int stmt_len, int query_loc,
+collect_constants(const JumbleState *jstate, const char *stmt, int stmt_len, int query_loc,
 				  ConstList *cl)
 {
 	int			i;
@@ -333,7 +333,7 @@ collect_constants(JumbleState *jstate, const char *stmt, int stmt_len, int query
  * execution: a list is lexed only when its items may all be parameters.
  */
 bool
-pgi_jumble_has_constants(JumbleState *jstate, const char *querytext)
+pgi_jumble_has_constants(const JumbleState *jstate, const char *querytext)
 {
 	int			i;
 
@@ -388,7 +388,7 @@ constant_lengths(ConstList *cl, const char *query, int query_loc)
 
 	scanner = scanner_init(query, &extra, &ScanKeywords, ScanKeywordTokens);
 	/* the text parsed already; settings must not change how it lexes */
-	extra.escape_string_warning = false;
+	pgi_scanner_quiet(&extra, false);
 
 	while (i < cl->n)
 	{
@@ -440,7 +440,7 @@ constant_lengths(ConstList *cl, const char *query, int query_loc)
  */
 char *
 pgi_normalize_text(const char *querytext, int location, int len,
-				   JumbleState *jstate, int *out_len, bool *truncated)
+				   const JumbleState *jstate, int *out_len, bool *truncated)
 {
 	const char *stmt;
 	char	   *subst;

@@ -198,15 +198,11 @@ pgi_shmem_init(void)
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(PgiShapeKey);
 	info.entrysize = sizeof(PgiShapeLookup);
-	pgi_shape_hash = ShmemInitHash("pg_insights shapes",
-								   pgi_max_shapes, pgi_max_shapes,
-								   &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+	pgi_shape_hash = PGI_SHMEM_INIT_HASH("pg_insights shapes", pgi_max_shapes, &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(PgiTagKey);
 	info.entrysize = sizeof(PgiTagLookup);
-	pgi_tag_hash = ShmemInitHash("pg_insights tagsets",
-								 pgi_max_tagsets, pgi_max_tagsets,
-								 &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+	pgi_tag_hash = PGI_SHMEM_INIT_HASH("pg_insights tagsets", pgi_max_tagsets, &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 
 	LWLockRelease(AddinShmemInitLock);
 
