@@ -42,6 +42,57 @@
 #define PGI_MY_LXID				(MyProc->lxid)
 #endif
 
+/* ---- a statement's span of the source text ---- */
+
+static inline bool
+pgi_is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * 18 starts a statement after its leading whitespace and comments (15 just
+ * after the previous statement's ';'), so a leading sqlcommenter comment
+ * falls outside the statement.  Move location back over block comments and
+ * whitespace so that comments are read alike on every version.  Only
+ * whitespace and comments lie between a statement and the one before it;
+ * the scan never passes a character that is neither.
+ */
+static inline void
+pgi_stmt_leading_comments(const char *source, int *location, int *len)
+{
+#if PG_VERSION_NUM >= 180000
+	int			loc = *location,
+				start = loc;
+
+	if (source == NULL || loc <= 0)
+		return;
+	for (;;)
+	{
+		int			p = start,
+					q;
+
+		while (p > 0 && pgi_is_space(source[p - 1]))
+			p--;
+		if (p < 4 || source[p - 1] != '/' || source[p - 2] != '*')
+			break;
+		/* the opening of this comment: the nearest slash-star before it */
+		for (q = p - 4; q >= 0; q--)
+			if (source[q] == '/' && source[q + 1] == '*')
+				break;
+		if (q < 0)
+			break;
+		start = q;
+	}
+	if (start < loc)
+	{
+		if (*len > 0)
+			*len += loc - start;
+		*location = start;
+	}
+#endif
+}
+
 /* ---- ExecutorRun ---- */
 
 /*
