@@ -31,13 +31,15 @@ include $(PGXS)
 # every object sees the shared structs: rebuild all when a header changes
 $(OBJS): $(wildcard extension/*.h)
 
-# the daemons: collector/ and dashboard/ build themselves (protoc-c output under build/)
-all: collector dashboard
+# the daemons: collector/ and dashboard/ build themselves (protoc-c output under build/);
+# PGI_DAEMONS= builds and installs the extension alone (the version matrix's roots)
+PGI_DAEMONS ?= collector dashboard
+all: $(PGI_DAEMONS)
 collector:
 	$(MAKE) -C collector
 dashboard:
 	$(MAKE) -C dashboard
-install: install-daemons
+install: $(if $(PGI_DAEMONS),install-daemons)
 install-daemons: collector dashboard
 	$(MAKE) -C collector install
 	$(MAKE) -C dashboard install

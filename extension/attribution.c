@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 
 #include "attribution.h"
+#include "compat.h"
 #include "jsoncheck.h"
 
 #define CACHE_SETS	128			/* x 2 ways */
@@ -284,6 +285,7 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 	memset(&out->tags, 0, sizeof(out->tags));
 	if (!pgi_capture_comments || source == NULL)
 		return false;
+	pgi_stmt_leading_comments(source, &location, &len);
 	text = statement_region(source, location, len, &tlen);
 
 	/* fast exit: no comment can be at either end */

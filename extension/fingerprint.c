@@ -82,8 +82,7 @@ learn_codes(void)
 	int			i;
 
 	scanner = scanner_init(probe, &extra, &ScanKeywords, ScanKeywordTokens);
-	extra.escape_string_warning = false;
-	extra.standard_conforming_strings = true;
+	pgi_scanner_quiet(&extra, true);
 	for (i = 0; i < TC_COUNT; i++)
 	{
 		token_code[i] = core_yylex(&yylval, &yylloc, scanner);
@@ -271,7 +270,7 @@ pgi_fingerprint(const char *text, int len)
 			   *norm;
 	int			n,
 				saved_client_min = client_min_messages,
-				saved_log_min = log_min_messages;
+				saved_log_min = PGI_LOG_MIN_MESSAGES;
 	uint64		h;
 
 	if (!codes_known && !learn_codes())
@@ -284,7 +283,7 @@ pgi_fingerprint(const char *text, int len)
 	initStringInfo(&canon);
 	scanner = scanner_init(span, &extra, &ScanKeywords, ScanKeywordTokens);
 	/* the text parsed already; settings must not change how it lexes */
-	extra.escape_string_warning = false;
+	pgi_scanner_quiet(&extra, false);
 
 	/*
 	 * The parser has already told the client what it had to say about this
@@ -297,7 +296,7 @@ pgi_fingerprint(const char *text, int len)
 	 * than failing the user's statement.
 	 */
 	client_min_messages = ERROR;
-	log_min_messages = ERROR;
+	PGI_LOG_MIN_MESSAGES = ERROR;
 	PG_TRY();
 	{
 		append_canonical(scanner, span, &canon);
@@ -306,7 +305,7 @@ pgi_fingerprint(const char *text, int len)
 	PG_CATCH();
 	{
 		client_min_messages = saved_client_min;
-		log_min_messages = saved_log_min;
+		PGI_LOG_MIN_MESSAGES = saved_log_min;
 		MemoryContextSwitchTo(old);
 		FlushErrorState();
 		MemoryContextDelete(cxt);
@@ -314,7 +313,7 @@ pgi_fingerprint(const char *text, int len)
 	}
 	PG_END_TRY();
 	client_min_messages = saved_client_min;
-	log_min_messages = saved_log_min;
+	PGI_LOG_MIN_MESSAGES = saved_log_min;
 
 	/* a collapsed list can be longer than the list it replaces */
 	norm = palloc(2 * canon.len + 64);

@@ -93,7 +93,7 @@ typedef struct ParseSourceArg
 {
 	ParseState *pstate;
 	Query	   *query;
-	JumbleState *jstate;
+	const JumbleState *jstate;
 } ParseSourceArg;
 
 static void
@@ -184,7 +184,7 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	ev.end_time = stats->now;
 	ev.pid = MyProcPid;
 	ev.nesting_level = nesting_level;
-	ev.xact_id = ((int64) MyProc->backendId << 32) | (int64) MyProc->lxid;
+	ev.xact_id = ((int64) PGI_MY_PROC_NUMBER << 32) | (int64) PGI_MY_LXID;
 	ev.shape_id = key->shape_id;
 	ev.userid = key->userid;
 	ev.dbid = key->dbid;
@@ -205,7 +205,7 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 /* ---- hooks ---- */
 
 static void
-pgi_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
+pgi_post_parse_analyze(ParseState *pstate, Query *query, PGI_HOOK_JSTATE *jstate)
 {
 	PgiShapeCacheSlot *slot;
 	uint64		shape_id;
@@ -232,7 +232,8 @@ pgi_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 	 * Skip the shared lookup while no entry has gone away since this backend
 	 * last saw this one.
 	 */
-	if (jstate != NULL && jstate->clocations_count > 0)
+	if (jstate != NULL && jstate->clocations_count > 0 &&
+		pgi_jumble_has_constants(jstate, pstate->p_sourcetext))
 	{
 		PgiShapeKey key;
 		ParseSourceArg arg = {pstate, query, jstate};
@@ -263,6 +264,8 @@ pgi_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		queryDesc->instrument_options |= INSTRUMENT_ROWS;
 		sampled[nsampled++] = queryDesc;
 	}
+	if (pgi_enabled(nesting_level) && queryDesc->plannedstmt->queryId != UINT64CONST(0))
+		PGI_QUERY_INSTR_REQUEST(queryDesc);
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -270,27 +273,26 @@ pgi_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 
 	if (pgi_enabled(nesting_level) && queryDesc->plannedstmt->queryId != UINT64CONST(0) &&
-		queryDesc->totaltime == NULL)
+		PGI_QUERY_INSTR(queryDesc) == NULL)
 	{
 		/* the instrumentation lives and dies with the query's own memory */
 		MemoryContext old = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
 
-		queryDesc->totaltime = InstrAlloc(1, INSTRUMENT_ALL, false);
+		PGI_QUERY_INSTR(queryDesc) = PGI_QUERY_INSTR_ALLOC();
 		MemoryContextSwitchTo(old);
 	}
 }
 
 static void
-pgi_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-				bool execute_once)
+pgi_ExecutorRun(PGI_EXECUTOR_RUN_PARAMS)
 {
 	nesting_level++;
 	PG_TRY();
 	{
 		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+			prev_ExecutorRun(PGI_EXECUTOR_RUN_ARGS);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			standard_ExecutorRun(PGI_EXECUTOR_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{
@@ -322,7 +324,7 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 {
 	uint64		queryid = queryDesc->plannedstmt->queryId;
 
-	if (queryid != UINT64CONST(0) && queryDesc->totaltime != NULL &&
+	if (queryid != UINT64CONST(0) && PGI_QUERY_INSTR(queryDesc) != NULL &&
 		pgi_enabled(nesting_level))
 	{
 		uint64		shape_id;
@@ -334,7 +336,7 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		TupleDesc	tupdesc = queryDesc->tupDesc;
 
 		/* make sure the totals are complete */
-		InstrEndLoop(queryDesc->totaltime);
+		PGI_QUERY_INSTR_END(PGI_QUERY_INSTR(queryDesc));
 
 		slot = pgi_shape_cache_get(queryid);
 		if (slot != NULL)
@@ -347,10 +349,10 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		}
 		make_key(&key, shape_id, nesting_level == 0);
 		stats.now = GetCurrentTimestamp();
-		stats.time_ms = queryDesc->totaltime->total * 1000.0;
+		stats.time_ms = PGI_QUERY_INSTR_MS(PGI_QUERY_INSTR(queryDesc));
 		stats.rows = queryDesc->estate->es_processed;
-		stats.bufusage = &queryDesc->totaltime->bufusage;
-		stats.walusage = &queryDesc->totaltime->walusage;
+		stats.bufusage = &PGI_QUERY_INSTR(queryDesc)->bufusage;
+		stats.walusage = &PGI_QUERY_INSTR(queryDesc)->walusage;
 		stats.row_width = queryDesc->plannedstmt->planTree->plan_width;
 		stats.ncolumns = (tupdesc && queryDesc->operation == CMD_SELECT) ? tupdesc->natts : 0;
 		stats.plan_json = (sampled_take(queryDesc) &&

@@ -30,10 +30,10 @@
 #include "storage/lwlock.h"
 #include "storage/spin.h"
 #include "utils/hsearch.h"
-#include "utils/queryjumble.h"
 #include "utils/timestamp.h"
 
 #include "comment.h"
+#include "compat.h"
 
 #define PGI_HIST_BUCKETS	20		/* latency histogram buckets, see pgi_hist_bounds */
 #define PGI_TABLES_LEN		256		/* "schema.rel" names, NUL-separated */
@@ -349,8 +349,9 @@ typedef struct PgiShapeCacheSlot
 
 extern PgiShapeCacheSlot *pgi_shape_cache_get(uint64 queryid);
 extern PgiShapeCacheSlot *pgi_shape_cache_put(uint64 queryid, uint64 shape_id);
+extern bool pgi_jumble_has_constants(const JumbleState *jstate, const char *querytext);
 extern char *pgi_normalize_text(const char *querytext, int location, int len,
-								JumbleState *jstate, int *out_len, bool *truncated);
+								const JumbleState *jstate, int *out_len, bool *truncated);
 extern int	pgi_tables_from_query(Query *query, char *buf, int bufsz, int *ntables);
 extern int	pgi_tables_from_rtable(List *rtable, char *buf, int bufsz, int *ntables);
 extern const char *pgi_command_name(CmdType cmd, Node *utility);

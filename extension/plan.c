@@ -174,7 +174,7 @@ plan_walker(PlanState *ps, void *context)
 		Oid			relid = RelationGetRelid(rel);
 		char	   *nsp = get_namespace_name(RelationGetNamespace(rel));
 		StringInfoData node;
-		Instrumentation *in = ps->instrument;
+		PgiNodeInstr *in = ps->instrument;
 		double		loops;
 		char	   *idxname = OidIsValid(indexid) ? get_rel_name(indexid) : NULL;
 

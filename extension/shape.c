@@ -22,6 +22,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "normtext.h"
 #include "pg_insights.h"
 
@@ -178,23 +179,203 @@ pgi_shape_cache_put(uint64 queryid, uint64 shape_id)
 
 /* ---- normalized text ---- */
 
+/* a constant of the statement: where it starts, its byte length (-1: skip) */
+typedef struct ConstLoc
+{
+	int			location;
+	int			length;
+} ConstLoc;
+
+/* the constants found so far; grows with the statement's lists */
+typedef struct ConstList
+{
+	ConstLoc   *items;
+	int			n;
+	int			size;
+	int			highest_param;	/* highest $n seen */
+} ConstList;
+
+static void
+const_add(ConstList *cl, int location)
+{
+	if (cl->n >= cl->size)
+	{
+		cl->size *= 2;
+		cl->items = repalloc(cl->items, cl->size * sizeof(ConstLoc));
+	}
+	cl->items[cl->n].location = location;
+	cl->items[cl->n].length = -1;
+	cl->n++;
+}
+
+/* the number of the "$n" at s, or 0 */
+static int
+param_number(const char *s)
+{
+	int			n = 0;
+
+	if (*s++ != '$' || !isdigit((unsigned char) *s))
+		return 0;
+	while (isdigit((unsigned char) *s) && n < 100000000)
+		n = n * 10 + (*s++ - '0');
+	return n;
+}
+
 static int
 comp_location(const void *a, const void *b)
 {
-	int			l = ((const LocationLen *) a)->location;
-	int			r = ((const LocationLen *) b)->location;
+	int			l = ((const ConstLoc *) a)->location;
+	int			r = ((const ConstLoc *) b)->location;
 
 	return (l > r) - (l < r);
 }
 
 /*
- * Find the byte length of each constant with the core lexer (the locations
- * come from the jumble).  A '-' that starts a constant belongs to it.
+ * A squashed list (18 on) covers the items of an IN (...) or ARRAY[...]
+ * list at [loc, loc+len) of stmt, which starts at base of the source text.  Add the constants that 15
+ * records for it: one per item that holds no $n, at the item's first token
+ * (15 records the leftmost of a constant and its casts).  An item with a $n
+ * is a parameter, which 15 leaves as it is.
  */
 static void
-constant_lengths(JumbleState *jstate, const char *query, int query_loc)
+split_list(ConstList *cl, const char *stmt, int stmt_len, int loc, int len, int base)
 {
-	LocationLen *locs = jstate->clocations;
+	core_yyscan_t scanner;
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	char	   *span;
+	int			tok,
+				depth = 0,
+				item_start = -1;
+	bool		item_param = false;
+
+	if (loc < 0 || len <= 0 || loc + len > stmt_len)
+		return;
+	span = pnstrdup(stmt + loc, len);
+	scanner = scanner_init(span, &extra, &ScanKeywords, ScanKeywordTokens);
+	pgi_scanner_quiet(&extra, false);
+	for (;;)
+	{
+		tok = core_yylex(&yylval, &yylloc, scanner);
+		if (tok == 0 || (depth == 0 && tok == ','))
+		{
+			if (item_start >= 0 && !item_param)
+				const_add(cl, base + loc + item_start);
+			if (tok == 0)
+				break;
+			item_start = -1;
+			item_param = false;
+			continue;
+		}
+		if (item_start < 0)
+			item_start = yylloc;
+		if (tok == '(' || tok == '[')
+			depth++;
+		else if ((tok == ')' || tok == ']') && depth > 0)
+			depth--;
+		else if (extra.scanbuf[yylloc] == '$')
+		{
+			int			pn = param_number(extra.scanbuf + yylloc);
+
+			if (pn > 0)
+			{
+				item_param = true;
+				cl->highest_param = Max(cl->highest_param, pn);
+			}
+		}
+	}
+	scanner_finish(scanner);
+	pfree(span);
+}
+
+/*
+ * The statement's constants as 15's jumble records them, from this
+ * version's jumble (compat.h): stmt is the statement, NUL-terminated, that
+ * starts at query_loc of the source text.
+ */
+static void
+collect_constants(const JumbleState *jstate, const char *stmt, int stmt_len, int query_loc,
+				  ConstList *cl)
+{
+	int			i;
+
+	cl->size = Max(jstate->clocations_count, 8);
+	cl->items = palloc(cl->size * sizeof(ConstLoc));
+	cl->n = 0;
+	cl->highest_param = 0;
+	for (i = 0; i < jstate->clocations_count; i++)
+	{
+		const LocationLen *l = &jstate->clocations[i];
+		int			off = l->location - query_loc;
+
+		switch (pgi_const_kind(l))
+		{
+			case PGI_CONST_ONE:
+				const_add(cl, l->location);
+				break;
+			case PGI_CONST_PARAM:
+				if (off >= 0 && off < stmt_len)
+					cl->highest_param = Max(cl->highest_param, param_number(stmt + off));
+				break;
+			case PGI_CONST_LIST:
+				split_list(cl, stmt, stmt_len, off, l->length, query_loc);
+				break;
+		}
+	}
+	if (pgi_jumble_highest_param(jstate) >= 0)
+		cl->highest_param = pgi_jumble_highest_param(jstate);
+}
+
+/*
+ * Does the statement have a constant 15 would replace?  Only then is its
+ * entry made at parse time (hooks.c), on every version alike.  Per
+ * execution: a list is lexed only when its items may all be parameters.
+ */
+bool
+pgi_jumble_has_constants(const JumbleState *jstate, const char *querytext)
+{
+	int			i;
+
+	for (i = 0; i < jstate->clocations_count; i++)
+	{
+		const LocationLen *l = &jstate->clocations[i];
+
+		switch (pgi_const_kind(l))
+		{
+			case PGI_CONST_ONE:
+				return true;
+			case PGI_CONST_PARAM:
+				break;
+			case PGI_CONST_LIST:
+				{
+					ConstList	cl;
+
+					if (l->length > 0 && memchr(querytext + l->location, '$', l->length) == NULL)
+						return true;
+					cl.size = 8;
+					cl.items = palloc(cl.size * sizeof(ConstLoc));
+					cl.n = 0;
+					cl.highest_param = 0;
+					split_list(&cl, querytext, l->location + l->length, l->location, l->length, 0);
+					pfree(cl.items);
+					if (cl.n > 0)
+						return true;
+				}
+				break;
+		}
+	}
+	return false;
+}
+
+/*
+ * Find the byte length of each constant with the core lexer.  A '-' that
+ * starts a constant belongs to it.
+ */
+static void
+constant_lengths(ConstList *cl, const char *query, int query_loc)
+{
+	ConstLoc   *locs = cl->items;
 	core_yyscan_t scanner;
 	core_yy_extra_type extra;
 	core_YYSTYPE yylval;
@@ -202,14 +383,14 @@ constant_lengths(JumbleState *jstate, const char *query, int query_loc)
 	int			i = 0;
 	int			last_loc = -1;
 
-	if (jstate->clocations_count > 1)
-		qsort(locs, jstate->clocations_count, sizeof(LocationLen), comp_location);
+	if (cl->n > 1)
+		qsort(locs, cl->n, sizeof(ConstLoc), comp_location);
 
 	scanner = scanner_init(query, &extra, &ScanKeywords, ScanKeywordTokens);
 	/* the text parsed already; settings must not change how it lexes */
-	extra.escape_string_warning = false;
+	pgi_scanner_quiet(&extra, false);
 
-	while (i < jstate->clocations_count)
+	while (i < cl->n)
 	{
 		int			loc = locs[i].location;
 		int			tok;
@@ -246,7 +427,7 @@ constant_lengths(JumbleState *jstate, const char *query, int query_loc)
 			i++;
 		}
 	}
-	for (; i < jstate->clocations_count; i++)
+	for (; i < cl->n; i++)
 		locs[i].length = -1;
 	scanner_finish(scanner);
 }
@@ -259,7 +440,7 @@ constant_lengths(JumbleState *jstate, const char *query, int query_loc)
  */
 char *
 pgi_normalize_text(const char *querytext, int location, int len,
-				   JumbleState *jstate, int *out_len, bool *truncated)
+				   const JumbleState *jstate, int *out_len, bool *truncated)
 {
 	const char *stmt;
 	char	   *subst;
@@ -268,23 +449,29 @@ pgi_normalize_text(const char *querytext, int location, int len,
 	int			max = pgi_max_query_length;
 	int			trunc = 0;
 	size_t		n;
+	ConstList	cl = {NULL, 0, 0, 0};
 
 	stmt = CleanQuerytext(querytext, &location, &len);
 
+	/* the lexer wants a NUL-terminated copy of exactly this statement */
+	subst = pnstrdup(stmt, len);
+	sn = len;
 	if (jstate != NULL && jstate->clocations_count > 0)
+		collect_constants(jstate, subst, len, location, &cl);
+	if (cl.n > 0)
 	{
-		/* the lexer wants a NUL-terminated copy of exactly this statement */
-		char	   *copy = pnstrdup(stmt, len);
+		char	   *copy = subst;
 		int			i,
 					prev = 0,
-					pnum = jstate->highest_extern_param_id;
+					pnum = cl.highest_param;
 
-		constant_lengths(jstate, copy, location);
-		subst = palloc(len + jstate->clocations_count * 12 + 1);
-		for (i = 0; i < jstate->clocations_count; i++)
+		constant_lengths(&cl, copy, location);
+		subst = palloc(len + cl.n * 12 + 1);
+		sn = 0;
+		for (i = 0; i < cl.n; i++)
 		{
-			int			off = jstate->clocations[i].location - location;
-			int			clen = jstate->clocations[i].length;
+			int			off = cl.items[i].location - location;
+			int			clen = cl.items[i].length;
 
 			if (clen < 0 || off < prev || off + clen > len)
 				continue;
@@ -298,11 +485,8 @@ pgi_normalize_text(const char *querytext, int location, int len,
 		subst[sn] = '\0';
 		pfree(copy);
 	}
-	else
-	{
-		subst = pnstrdup(stmt, len);
-		sn = len;
-	}
+	if (cl.items != NULL)
+		pfree(cl.items);
 
 	out = palloc(max + 1);
 	n = pgi_normtext(subst, sn, out, max + 1, &trunc);

@@ -198,15 +198,11 @@ pgi_shmem_init(void)
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(PgiShapeKey);
 	info.entrysize = sizeof(PgiShapeLookup);
-	pgi_shape_hash = ShmemInitHash("pg_insights shapes",
-								   pgi_max_shapes, pgi_max_shapes,
-								   &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+	pgi_shape_hash = PGI_SHMEM_INIT_HASH("pg_insights shapes", pgi_max_shapes, &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(PgiTagKey);
 	info.entrysize = sizeof(PgiTagLookup);
-	pgi_tag_hash = ShmemInitHash("pg_insights tagsets",
-								 pgi_max_tagsets, pgi_max_tagsets,
-								 &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+	pgi_tag_hash = PGI_SHMEM_INIT_HASH("pg_insights tagsets", pgi_max_tagsets, &info, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 
 	LWLockRelease(AddinShmemInitLock);
 
@@ -526,8 +522,8 @@ add_counters(PgiShapeEntry *e, const PgiExecStats *s)
 		c->local_blks_written += bu->local_blks_written;
 		c->temp_blks_read += bu->temp_blks_read;
 		c->temp_blks_written += bu->temp_blks_written;
-		c->blk_read_time += INSTR_TIME_GET_MILLISEC(bu->blk_read_time);
-		c->blk_write_time += INSTR_TIME_GET_MILLISEC(bu->blk_write_time);
+		c->blk_read_time += INSTR_TIME_GET_MILLISEC(PGI_BU_SHARED_READ_TIME(bu));
+		c->blk_write_time += INSTR_TIME_GET_MILLISEC(PGI_BU_SHARED_WRITE_TIME(bu));
 		c->temp_blk_read_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_read_time);
 		c->temp_blk_write_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_write_time);
 	}

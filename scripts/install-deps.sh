@@ -25,6 +25,7 @@ PACKAGES=(
 	chromium                    # dashboard browser tests (headless, driven by playwright-core)
 	bc
 	gdb                         # concurrency: a backend held inside an event write
+	debootstrap                 # versions: a Debian root per PostgreSQL major (scripts/pg-roots.sh)
 )
 
 # Node.js >= 20.19 with npm: Prisma 7 (clients/) and the dashboard's front-end build need it.

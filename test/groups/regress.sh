@@ -61,8 +61,11 @@ pgi_regress_run() {
 		else
 			pgi_fail "$label/$name" "see $out/$label.diffs"
 		fi
-	done < <(sed -nE 's/^(test +| +)([A-Za-z0-9_]+) +\.\.\. +(ok|FAILED|failed \(ignored\)).*/\2 \3/p' "$out/$label.log")
-	if ((n == 0)) || { ((prc != 0)) && ! grep -q FAILED "$out/$label.log"; }; then
+	done < <(sed -nE -e 's/^(test +| +)([A-Za-z0-9_]+) +\.\.\. +(ok|FAILED|failed \(ignored\)).*/\2 \3/p' \
+		-e 's/^ok +[0-9]+ +[-+] +([A-Za-z0-9_]+) .*/\1 ok/p' \
+		-e 's/^not ok +[0-9]+ +[-+] +([A-Za-z0-9_]+) .*/\1 FAILED/p' "$out/$label.log")
+	# pg_regress 15 prints "test name ... ok", 16 and later TAP ("ok 1 - name", "not ok 2 - name")
+	if ((n == 0)) || { ((prc != 0)) && ! grep -qE 'FAILED|^not ok' "$out/$label.log"; }; then
 		pgi_fail "$label: pg_regress ran" "exit $prc: $(tail -3 "$out/$label.log" | tr '\n' ' ')"
 	fi
 	[[ -f "$res/regression.diffs" ]] && cp "$res/regression.diffs" "$out/$label.diffs"
