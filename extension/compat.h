@@ -21,8 +21,11 @@
 
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "executor/instrument.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
 #include "parser/scanner.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
@@ -229,5 +232,42 @@ pgi_jumble_highest_param(const JumbleState *jstate)
 #endif
 	return jstate->highest_extern_param_id;
 }
+
+/*
+ * ---- the key of the backend's queryid -> shape cache ----
+ *
+ * From 18 core jumbles a relation by its name, so same-named tables of two
+ * schemas share a queryid, while 15 (and a shape, which 15 defines) keeps
+ * them apart.  Mixing in the OID of the statement's first relation gives 15's
+ * distinction back; the planner keeps the statement's own range table first
+ * and in order, so the parse and the executor find the same relation.
+ */
+#if PG_VERSION_NUM >= 180000
+static inline uint64
+pgi_cache_key_mix(uint64 queryid, List *rtable)
+{
+	ListCell   *lc;
+
+	if (queryid == UINT64CONST(0))
+		return queryid;
+	foreach(lc, rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (OidIsValid(rte->relid))
+		{
+			uint64		key = hash_combine64(queryid, (uint64) rte->relid);
+
+			return key != UINT64CONST(0) ? key : queryid;
+		}
+	}
+	return queryid;
+}
+#define PGI_PARSE_CACHE_KEY(query)	pgi_cache_key_mix((query)->queryId, (query)->rtable)
+#define PGI_EXEC_CACHE_KEY(pstmt)	pgi_cache_key_mix((pstmt)->queryId, (pstmt)->rtable)
+#else
+#define PGI_PARSE_CACHE_KEY(query)	((query)->queryId)
+#define PGI_EXEC_CACHE_KEY(pstmt)	((pstmt)->queryId)
+#endif
 
 #endif							/* PGI_COMPAT_H */

@@ -208,7 +208,8 @@ static void
 pgi_post_parse_analyze(ParseState *pstate, Query *query, PGI_HOOK_JSTATE *jstate)
 {
 	PgiShapeCacheSlot *slot;
-	uint64		shape_id;
+	uint64		shape_id,
+				cache_key;
 
 	if (prev_post_parse_analyze)
 		prev_post_parse_analyze(pstate, query, jstate);
@@ -217,13 +218,14 @@ pgi_post_parse_analyze(ParseState *pstate, Query *query, PGI_HOOK_JSTATE *jstate
 		query->utilityStmt != NULL)
 		return;
 
-	slot = pgi_shape_cache_get(query->queryId);
+	cache_key = PGI_PARSE_CACHE_KEY(query);
+	slot = pgi_shape_cache_get(cache_key);
 	if (slot != NULL)
 		shape_id = slot->shape_id;
 	else
 	{
 		shape_id = pgi_shape_for_query(query, pstate->p_sourcetext);
-		slot = pgi_shape_cache_put(query->queryId, shape_id);
+		slot = pgi_shape_cache_put(cache_key, shape_id);
 	}
 
 	/*
@@ -338,7 +340,7 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		/* make sure the totals are complete */
 		PGI_QUERY_INSTR_END(PGI_QUERY_INSTR(queryDesc));
 
-		slot = pgi_shape_cache_get(queryid);
+		slot = pgi_shape_cache_get(PGI_EXEC_CACHE_KEY(queryDesc->plannedstmt));
 		if (slot != NULL)
 			shape_id = slot->shape_id;
 		else
