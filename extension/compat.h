@@ -265,9 +265,18 @@ pgi_cache_key_mix(uint64 queryid, List *rtable)
 }
 #define PGI_PARSE_CACHE_KEY(query)	pgi_cache_key_mix((query)->queryId, (query)->rtable)
 #define PGI_EXEC_CACHE_KEY(pstmt)	pgi_cache_key_mix((pstmt)->queryId, (pstmt)->rtable)
+/*
+ * A statement whose own range table holds no relation (a subquery in FROM, a
+ * CTE, a set operation) is keyed by its bare queryid at parse time, while the
+ * planner's flattened range table does hold the inner relations: the
+ * executor retries the bare queryid.  It cannot find another statement's
+ * slot that way, as an equal queryid means an equal top-level range table.
+ */
+#define PGI_CACHE_KEY_MIXED			true
 #else
 #define PGI_PARSE_CACHE_KEY(query)	((query)->queryId)
 #define PGI_EXEC_CACHE_KEY(pstmt)	((pstmt)->queryId)
+#define PGI_CACHE_KEY_MIXED			false
 #endif
 
 #endif							/* PGI_COMPAT_H */

@@ -152,6 +152,85 @@ drop_markers(char *s, int n)
 	return w;
 }
 
+/* skip spaces in s[*i..n), then match word; advance *i past it on a match */
+static bool
+match_word(const char *s, int n, int *i, const char *word)
+{
+	int			j = *i,
+				wlen = (int) strlen(word);
+
+	while (j < n && s[j] == ' ')
+		j++;
+	if (j + wlen > n || memcmp(s + j, word, wlen) != 0)
+		return false;
+	*i = j + wlen;
+	return true;
+}
+
+/*
+ * "= ANY (ARRAY[list])" is the parse tree of "IN (list)" and "<> ALL
+ * (ARRAY[list])" that of "NOT IN (list)": core gives them one query id, so
+ * they must be one shape, or a backend's queryid -> shape cache would count
+ * one under the other's.  Rewrites the collapsed forms (markers already
+ * dropped) in place; returns the new length.
+ */
+static int
+fold_array_lists(char *s, int n)
+{
+	static const struct
+	{
+		const char *op;
+		const char *quant;
+		const char *in;
+	}			forms[] = {
+		{"=", "any", " in ($1)"},
+		{"<>", "all", " not in ($1)"},
+	};
+	int			r = 0,
+				w = 0;
+
+	while (r < n)
+	{
+		int			f,
+					end = -1,
+					start = r;
+
+		/* an operator starts after a space; mind the bytes before it */
+		if (r == 0 || s[r - 1] == ' ')
+		{
+			for (f = 0; f < (int) lengthof(forms) && end < 0; f++)
+			{
+				int			i = r;
+
+				if (match_word(s, n, &i, forms[f].op) &&
+					i < n && s[i] == ' ' &&
+					match_word(s, n, &i, forms[f].quant) &&
+					match_word(s, n, &i, "(") &&
+					match_word(s, n, &i, "array") &&
+					match_word(s, n, &i, "[") &&
+					match_word(s, n, &i, "$1") &&
+					match_word(s, n, &i, "]") &&
+					match_word(s, n, &i, ")"))
+				{
+					int			len = (int) strlen(forms[f].in);
+
+					/* the folded form is never longer than the form it replaces */
+					if (w > 0 && s[w - 1] == ' ')
+						w--;
+					memmove(s + w, forms[f].in, len);
+					w += len;
+					end = i;
+				}
+			}
+		}
+		if (end >= 0)
+			r = end;
+		else
+			s[w++] = s[start], r = start + 1;
+	}
+	return w;
+}
+
 /*
  * Append the canonical spelling of every token the scanner reads to canon.
  */
@@ -319,6 +398,7 @@ pgi_fingerprint(const char *text, int len)
 	norm = palloc(2 * canon.len + 64);
 	n = (int) pgi_normtext(canon.data, canon.len, norm, 2 * canon.len + 64, NULL);
 	n = drop_markers(norm, n);
+	n = fold_array_lists(norm, n);
 	h = hash_bytes_extended((const unsigned char *) norm, n, UINT64CONST(0x50474953484150));
 
 	MemoryContextSwitchTo(old);

@@ -341,6 +341,8 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		PGI_QUERY_INSTR_END(PGI_QUERY_INSTR(queryDesc));
 
 		slot = pgi_shape_cache_get(PGI_EXEC_CACHE_KEY(queryDesc->plannedstmt));
+		if (slot == NULL && PGI_CACHE_KEY_MIXED)
+			slot = pgi_shape_cache_get(queryid);
 		if (slot != NULL)
 			shape_id = slot->shape_id;
 		else

@@ -75,8 +75,27 @@ in_root() {
 			mount --bind "$src" "$root/src" && mounted+=("$root/src")
 			mount -o remount,bind,ro "$root/src"
 		fi
+		# the host'"'"'s Node.js (a bookworm binary runs on the newer libc of the roots), read-only, for
+		# the groups that drive real clients; the root'"'"'s own packages stay as Debian ships them
+		if [[ -x /usr/bin/node && -d /usr/lib/node_modules/npm ]]; then
+			mkdir -p "$root/opt/host-node/bin" "$root/opt/host-node/lib/node_modules"
+			touch "$root/opt/host-node/bin/node"
+			mount --bind /usr/bin/node "$root/opt/host-node/bin/node" && mounted+=("$root/opt/host-node/bin/node")
+			mount --bind /usr/lib/node_modules "$root/opt/host-node/lib/node_modules" &&
+				mounted+=("$root/opt/host-node/lib/node_modules")
+			ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$root/opt/host-node/bin/npm"
+			ln -sfn ../lib/node_modules/npm/bin/npx-cli.js "$root/opt/host-node/bin/npx"
+		fi
+		cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+		# the host'"'"'s CA bundle for Node (npm), as it may hold a local proxy'"'"'s CA the root lacks
+		ca=()
+		if [[ -f /etc/ssl/certs/ca-certificates.crt && -d "$root/opt/host-node" ]]; then
+			cp /etc/ssl/certs/ca-certificates.crt "$root/opt/host-node/ca-certificates.crt"
+			ca=(NODE_EXTRA_CA_CERTS=/opt/host-node/ca-certificates.crt)
+		fi
 		rc=0
-		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin:/opt/host-node/bin HOME=/root LANG=C.UTF-8 \
+			"${ca[@]}" \
 			DEBIAN_FRONTEND=noninteractive "$@" || rc=$?
 		exit $rc
 	' in_root "$root" "$src" "$@"

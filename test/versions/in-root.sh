@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # test/versions/in-root.sh VERSION — runs inside a root of scripts/pg-roots.sh (as root there), with
-# the checkout at /src (read-only): copies it to /build, builds and installs the extension for that
-# root's PostgreSQL, then runs the regress group and the shape corpus as the postgres user.
+# the checkout at /src (read-only): copies it to /build, builds the extension, the collector and the
+# dashboard against that root's PostgreSQL and libraries (-Werror), installs the extension, then runs
+# as the postgres user: the regress group, the shape corpus, coexist (that version's
+# pg_stat_statements), clients (Prisma 7, knex, sequelize; the host's Node.js), collector, detection.
+#   PGI_VERSION_GROUPS="regress shapes"   only these (default: all of the above)
 # Prints "<part>: N passed, N failed" lines; test/groups/versions.sh adds them up.
 set -uo pipefail
 v=$1
@@ -14,7 +17,7 @@ mkdir -p /build
 	--exclude='*.so' --exclude=./test/tools/pgi_exec .) | tar xf - -C /build
 cd /build
 t=$SECONDS
-if make PGI_DAEMONS= >build.log 2>&1 && make PGI_DAEMONS= install >>build.log 2>&1 &&
+if make >build.log 2>&1 && make install >>build.log 2>&1 &&
 	make -C test/tools >>build.log 2>&1; then
 	echo "build: 1 passed, 0 failed ($((SECONDS - t))s, $(pg_config --version))"
 else
@@ -23,12 +26,28 @@ else
 	exit 1
 fi
 mkdir -p /build/out
-chown -R postgres: /build/out
+chown -R postgres: /build
 as_postgres() {
-	runuser -u postgres -- env PATH="$PATH" HOME=/tmp LANG=C.UTF-8 PGI_ROOT=/build \
+	runuser -u postgres -- env PATH="$PATH" HOME=/tmp LANG=C.UTF-8 PGI_ROOT=/build ${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"} \
 		PGI_PGBIN="$bin" PGI_OUT=/build/out ${PGI_REGRESS_TESTS:+PGI_REGRESS_TESTS="$PGI_REGRESS_TESTS"} "$@"
 }
-as_postgres bash test/groups/regress.sh
-if [[ -f test/versions/shapes.sh ]]; then
-	as_postgres bash test/versions/shapes.sh
-fi
+groups=${PGI_VERSION_GROUPS:-regress shapes coexist clients collector detection}
+for g in $groups; do
+	t=$SECONDS
+	case $g in
+	regress | coexist) cmd=(bash test/groups/$g.sh) ;;
+	shapes) cmd=(bash test/versions/shapes.sh) ;;
+	clients | collector | detection) cmd=(bash test/$g/run.sh) ;;
+	*) echo "$g: 0 passed, 1 failed (unknown group)"; continue ;;
+	esac
+	echo "== pg$v $g"
+	as_postgres timeout -k 10 900 "${cmd[@]}" >"/build/out/$g.log" 2>&1
+	rc=$?
+	grep -E '^(  )?(ok|FAIL|not ok)' "/build/out/$g.log" | grep -v '^ *ok' | head -20
+	# the group's own count line; a group that died without one counts as a failure
+	if ! grep -qE "^ *[A-Za-z0-9_./-]+: [0-9]+ passed, [0-9]+ failed" "/build/out/$g.log"; then
+		tail -5 "/build/out/$g.log"
+		echo "$g: 0 passed, 1 failed (exit $rc, no count)"
+	fi
+	grep -E "^ *$g: [0-9]+ passed, [0-9]+ failed" "/build/out/$g.log" | tail -1 | sed "s/^ *//; s/\$/ ($((SECONDS - t))s)/"
+done

@@ -58,7 +58,21 @@ if [[ ${PGI_SHAPES_WRITE:-} == 1 ]]; then
 	cp "$out/shapes.tsv" "$expected"
 	echo "wrote $expected"
 fi
-if diff -u "$expected" "$out/shapes.tsv" >"$out/shapes.diff"; then
+# 18 gives the query behind DECLARE CURSOR a query id of its own: its executions are counted as a nested
+# statement too (as pg_stat_statements 18 does), a shape 15 cannot have. Those lines must be there, and
+# the rest must be as on 15.
+got=$out/shapes.tsv
+vnum=$(pgi_sql "SHOW server_version_num")
+if ((vnum >= 180000)) && [[ -s $expected.18 ]]; then
+	while IFS= read -r line; do
+		[[ -z $line || $line == '#'* ]] && continue
+		if grep -qxF -- "$line" "$got"; then ok "18+: the extra line is there: ${line:0:60}"
+		else bad "18+: the extra line is missing: ${line:0:60}"; fi
+	done <"$expected.18"
+	grep -v -e '^#' -e '^$' "$expected.18" | grep -vxF -f - "$got" >"$out/shapes.common.tsv"
+	got=$out/shapes.common.tsv
+fi
+if diff -u "$expected" "$got" >"$out/shapes.diff"; then
 	ok "every shape's id, calls and text as on 15 (shapes.expected)"
 else
 	bad "shapes differ from shapes.expected ($(grep -c '^[-+][^-+]' "$out/shapes.diff") lines; $out/shapes.diff):"

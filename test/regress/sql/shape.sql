@@ -80,6 +80,15 @@ SELECT query, calls FROM insights.queries WHERE query LIKE '%shp_any%' AND query
 SELECT count(*) FROM shp_any WHERE id = ANY('{1,2,3}'::int[]);
 SELECT count(*) FROM shp_any WHERE id = ANY('{1,2,3,4,5}'::int[]);
 SELECT query, calls FROM insights.queries WHERE query LIKE '%shp_any%::%' AND query NOT LIKE '%insights%';
+-- IN (list) is the tree of = ANY (ARRAY[list]), NOT IN that of <> ALL: one shape each, any lengths
+SELECT insights.reset();
+SELECT count(*) FROM shp_any WHERE id IN (1, 2);
+SELECT count(*) FROM shp_any WHERE id = ANY(ARRAY[1, 2, 3]);
+SELECT count(*) FROM shp_any WHERE id NOT IN (1, 2);
+SELECT count(*) FROM shp_any WHERE id <> ALL(ARRAY[1, 2, 3]);
+SELECT count(*) FROM shp_any WHERE id = ANY(ARRAY[id, 2]);
+SELECT count(*) AS shapes, sum(calls) AS calls
+  FROM insights.queries WHERE query LIKE '%shp_any%' AND query NOT LIKE '%insights%';
 -- multi-row VALUES of different row counts: one shape
 SELECT insights.reset();
 \o /dev/null
