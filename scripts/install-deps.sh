@@ -26,6 +26,7 @@ PACKAGES=(
 	bc
 	gdb                         # concurrency: a backend held inside an event write
 	debootstrap                 # versions: a Debian root per PostgreSQL major (scripts/pg-roots.sh)
+	pgbouncer                   # detection: transaction pooling in front of the test server
 )
 
 # Node.js >= 20.19 with npm: Prisma 7 (clients/) and the dashboard's front-end build need it.

@@ -60,6 +60,9 @@ for c in $cases; do
 	if ((ok)); then pass=$((pass + 1)); echo "ok   $c"; else fail=$((fail + 1)); echo "FAIL $c"; fi
 done
 
+echo "-- concurrent service: pools, PgBouncer, trace context"
+source "$ROOT/test/detection/pooled.sh"
+
 printf '%-20s %9s %9s %4s %4s %4s\n' kind precision recall tp fp fn
 for k in "${KINDS[@]}"; do
 	tp=${TP[$k]} fp=${FP[$k]} fn=${FN[$k]}
