@@ -28,6 +28,7 @@ ALL_VERSIONS=(17 18 19)
 BUILD_PACKAGES=(
 	libpq-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev libmicrohttpd-dev
 	libgnutls28-dev zlib1g-dev make gcc python3 iproute2 procps bc ca-certificates
+	pgbouncer
 )
 
 suite_of() {

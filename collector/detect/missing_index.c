@@ -67,118 +67,201 @@ has_finding(DetectInput *in, const char *kind, int64_t shape_id)
 	return false;
 }
 
+/* One shape the planner says an index would serve. */
+typedef struct Candidate
+{
+	const DetScan *scan;
+	DetShape   *shape;
+	char	   *cols[MAX_INDEX_COLS];
+	int			ncols;
+	char	   *create;			/* CREATE INDEX ON rel (cols): what groups candidates */
+	double		removed_frac;
+	double		before;
+	double		after;
+	bool		validated;
+	bool		done;
+} Candidate;
+
+/*
+ * One finding per index: the shape with the most time carries it, and its
+ * evidence lists every shape the same index serves (one fix, one finding).
+ */
+static void
+emit(DetectInput *in, Candidate *cands, int ncands, int lead)
+{
+	Candidate  *c = &cands[lead];
+	const DetScan *scan = c->scan;
+	DetShape   *s = c->shape;
+	const char *fk;
+	DetFinding *f;
+	Sbuf		b;
+	int			j,
+				listed = 0,
+				others = 0;
+	const char *other_query = NULL;
+
+	if ((f = detect_add(in, "missing_index", s->shape_id)) == NULL)
+		return;
+	fk = catalog_unindexed_fk(in, scan->relation, c->cols[0]);
+	f->severity = (c->removed_frac >= 0.99 && s->calls >= 100) ||
+		has_finding(in, "n_plus_one", s->shape_id) ? "critical" : "warning";
+
+	sbuf_init(&b);
+	sbuf_printf(&b, "{\"relation\":");
+	sbuf_json_str(&b, scan->relation);
+	sbuf_printf(&b, ",\"scan\":");
+	sbuf_json_str(&b, scan->scan);
+	sbuf_printf(&b, ",\"index_columns\":[");
+	for (j = 0; j < c->ncols; j++)
+	{
+		sbuf_printf(&b, "%s", j ? "," : "");
+		sbuf_json_str(&b, c->cols[j]);
+	}
+	sbuf_printf(&b, "],\"rows_per_scan\":%.1f,\"removed_per_scan\":%.1f,\"removed_fraction\":%.4f,"
+				"\"table_rows\":%.0f,\"calls\":%lld,\"reads_per_call\":%.1f",
+				scan->rows, scan->removed, c->removed_frac, scan->table_rows, (long long) s->calls,
+				s->calls ? (double) s->reads / s->calls : 0.0);
+	if (c->validated)
+		sbuf_printf(&b, ",\"planner\":{\"cost_before\":%.2f,\"cost_after\":%.2f,\"hypothetical_index\":true}",
+					c->before, c->after);
+	if (fk)
+	{
+		sbuf_printf(&b, ",\"unindexed_foreign_key\":");
+		sbuf_json_str(&b, fk);
+	}
+	/* every shape this index serves */
+	sbuf_printf(&b, ",\"serves\":[");
+	for (j = 0; j < ncands; j++)
+	{
+		Candidate  *o = &cands[j];
+
+		if (j != lead && (o->done || strcmp(o->create, c->create) != 0))
+			continue;
+		if (j != lead && o->shape == s)
+		{
+			o->done = true;		/* another scan of the same statement */
+			continue;
+		}
+		if (j != lead)
+		{
+			o->done = true;
+			others++;
+			if (other_query == NULL)
+				other_query = o->shape->query;
+		}
+		sbuf_printf(&b, "%s{\"shape_id\":\"%lld\",\"calls\":%lld,\"total_ms\":%.3f,\"query\":",
+					listed++ ? "," : "", (long long) o->shape->shape_id, (long long) o->shape->calls,
+					o->shape->total_ms);
+		sbuf_json_str(&b, o->shape->query ? o->shape->query : "");
+		sbuf_printf(&b, "}");
+	}
+	sbuf_printf(&b, "]}");
+	f->evidence = sbuf_steal(&b);
+
+	sbuf_init(&b);
+	sbuf_printf(&b, "Each execution reads %s and its filter throws away %.1f%% of the rows scanned "
+				"(%.0f of %.0f). Add an index on %s (",
+				strcmp(scan->scan, "seq") == 0 ? "the whole table" : "through an index that does not match the filter",
+				c->removed_frac * 100, scan->removed, scan->rows + scan->removed, scan->relation);
+	for (j = 0; j < c->ncols; j++)
+		sbuf_printf(&b, "%s%s", j ? ", " : "", c->cols[j]);
+	sbuf_printf(&b, ")%s.", c->ncols > 1 ? ": equality columns first, then the range column" : "");
+	if (fk)
+		sbuf_printf(&b, " %s is a foreign key without an index.", fk);
+	if (others > 0)
+	{
+		sbuf_printf(&b, " The same index serves %d other statement%s (", others, others > 1 ? "s" : "");
+		sbuf_printf(&b, "%.80s%s", other_query ? other_query : "",
+					other_query && strlen(other_query) > 80 ? "..." : "");
+		sbuf_printf(&b, "%s): one index fixes them all.", others > 1 ? ", ..." : "");
+	}
+	f->suggestion = sbuf_steal(&b);
+
+	/* CONCURRENTLY: no write lock on a live table */
+	f->fix_sql = xmalloc(strlen(c->create) + 32);
+	strcpy(f->fix_sql, "CREATE INDEX CONCURRENTLY");
+	strcat(f->fix_sql, c->create + strlen("CREATE INDEX"));
+	strcat(f->fix_sql, ";");
+
+	sbuf_init(&b);
+	if (c->validated)
+		sbuf_printf(&b, "The planner's cost drops from %.1f to %.1f (-%.0f%%) with a hypothetical index (hypopg). ",
+					c->before, c->after, 100.0 * (c->before - c->after) / c->before);
+	sbuf_printf(&b, "Reads per call should fall from about %.0f to a few index pages plus the %.1f rows returned",
+				s->calls ? (double) s->reads / s->calls : 0.0, scan->rows);
+	if (others > 0)
+		sbuf_printf(&b, ", in %d statement shapes", others + 1);
+	sbuf_printf(&b, ".");
+	f->expected_impact = sbuf_steal(&b);
+}
+
 void
 detect_missing_index(DetectInput *in)
 {
 	const DetectConfig *cfg = in->cfg;
-	int			i,
+	Candidate  *cands = xcalloc(in->nscans + 1, sizeof(Candidate));
+	int			ncands = 0,
+				i,
 				j;
 
 	for (i = 0; i < in->nscans; i++)
 	{
 		const DetScan *scan = &in->scans[i];
 		DetShape   *s = detect_shape(in, scan->shape_id);
-		char	   *cols[MAX_INDEX_COLS];
-		int			ncols;
+		Candidate  *c = &cands[ncands];
 		double		scanned = scan->rows + scan->removed;
-		double		removed_frac = scanned > 0 ? scan->removed / scanned : 0;
-		double		before = -1,
-					after = -1;
-		bool		validated;
-		const char *fk;
-		DetFinding *f;
-		Sbuf		create,
-					b;
+		Sbuf		create;
 
 		if (s == NULL || s->internal || s->calls < cfg->index_min_calls)
 			continue;
 		if (strcmp(scan->scan, "seq") != 0 && strcmp(scan->scan, "index") != 0)
 			continue;
-		if (scan->table_rows < cfg->index_min_table_rows || removed_frac < cfg->index_min_removed_frac)
+		c->removed_frac = scanned > 0 ? scan->removed / scanned : 0;
+		if (scan->table_rows < cfg->index_min_table_rows || c->removed_frac < cfg->index_min_removed_frac)
 			continue;
-		ncols = index_columns(scan, cols);
-		if (ncols == 0 || catalog_index_prefix_exists(in, scan->relation, cols, ncols))
+		c->ncols = index_columns(scan, c->cols);
+		if (c->ncols == 0 || catalog_index_prefix_exists(in, scan->relation, c->cols, c->ncols))
 			continue;
 
 		sbuf_init(&create);
 		sbuf_printf(&create, "CREATE INDEX ON ");
 		catalog_quote_relation(&create, scan->relation);
 		sbuf_printf(&create, " (");
-		for (j = 0; j < ncols; j++)
+		for (j = 0; j < c->ncols; j++)
 		{
 			sbuf_printf(&create, "%s", j ? ", " : "");
-			catalog_quote_ident(&create, cols[j]);
+			catalog_quote_ident(&create, c->cols[j]);
 		}
 		sbuf_printf(&create, ")");
-		validated = catalog_hypothetical_costs(in, s->query, create.data, &before, &after);
+		c->before = c->after = -1;
+		c->validated = catalog_hypothetical_costs(in, s->query, create.data, &c->before, &c->after);
 		/* the planner says the index would not help: say nothing */
-		if (validated && after >= before * 0.9)
+		if (c->validated && c->after >= c->before * 0.9)
 		{
 			free(create.data);
 			continue;
 		}
-		if ((f = detect_add(in, "missing_index", s->shape_id)) == NULL)
-		{
-			free(create.data);
-			continue;
-		}
-		fk = catalog_unindexed_fk(in, scan->relation, cols[0]);
-		f->severity = (removed_frac >= 0.99 && s->calls >= 100) ||
-			has_finding(in, "n_plus_one", s->shape_id) ? "critical" : "warning";
-
-		sbuf_init(&b);
-		sbuf_printf(&b, "{\"relation\":");
-		sbuf_json_str(&b, scan->relation);
-		sbuf_printf(&b, ",\"scan\":");
-		sbuf_json_str(&b, scan->scan);
-		sbuf_printf(&b, ",\"index_columns\":[");
-		for (j = 0; j < ncols; j++)
-		{
-			sbuf_printf(&b, "%s", j ? "," : "");
-			sbuf_json_str(&b, cols[j]);
-		}
-		sbuf_printf(&b, "],\"rows_per_scan\":%.1f,\"removed_per_scan\":%.1f,\"removed_fraction\":%.4f,"
-					"\"table_rows\":%.0f,\"calls\":%lld,\"reads_per_call\":%.1f",
-					scan->rows, scan->removed, removed_frac, scan->table_rows, (long long) s->calls,
-					s->calls ? (double) s->reads / s->calls : 0.0);
-		if (validated)
-			sbuf_printf(&b, ",\"planner\":{\"cost_before\":%.2f,\"cost_after\":%.2f,\"hypothetical_index\":true}",
-						before, after);
-		if (fk)
-		{
-			sbuf_printf(&b, ",\"unindexed_foreign_key\":");
-			sbuf_json_str(&b, fk);
-		}
-		sbuf_printf(&b, "}");
-		f->evidence = sbuf_steal(&b);
-
-		sbuf_init(&b);
-		sbuf_printf(&b, "Each execution reads %s and its filter throws away %.1f%% of the rows scanned "
-					"(%.0f of %.0f). Add an index on %s (",
-					strcmp(scan->scan, "seq") == 0 ? "the whole table" : "through an index that does not match the filter",
-					removed_frac * 100, scan->removed, scanned, scan->relation);
-		for (j = 0; j < ncols; j++)
-			sbuf_printf(&b, "%s%s", j ? ", " : "", cols[j]);
-		sbuf_printf(&b, ")%s.", ncols > 1 ? ": equality columns first, then the range column" : "");
-		if (fk)
-			sbuf_printf(&b, " %s is a foreign key without an index.", fk);
-		f->suggestion = sbuf_steal(&b);
-
-		sbuf_init(&b);
-		sbuf_printf(&b, "%s;", create.data);
-		/* CONCURRENTLY: no write lock on a live table */
-		f->fix_sql = xmalloc(b.len + 32);
-		strcpy(f->fix_sql, "CREATE INDEX CONCURRENTLY");
-		strcat(f->fix_sql, b.data + strlen("CREATE INDEX"));
-		free(b.data);
-
-		sbuf_init(&b);
-		if (validated)
-			sbuf_printf(&b, "The planner's cost drops from %.1f to %.1f (-%.0f%%) with a hypothetical index (hypopg). ",
-						before, after, 100.0 * (before - after) / before);
-		sbuf_printf(&b, "Reads per call should fall from about %.0f to a few index pages plus the %.1f rows returned.",
-					s->calls ? (double) s->reads / s->calls : 0.0, scan->rows);
-		f->expected_impact = sbuf_steal(&b);
-		free(create.data);
+		c->create = sbuf_steal(&create);
+		c->scan = scan;
+		c->shape = s;
+		ncands++;
 	}
+
+	/* leads first: the shape with the most time in each group of one index */
+	for (i = 0; i < ncands; i++)
+	{
+		int			lead = i;
+
+		if (cands[i].done)
+			continue;
+		for (j = i + 1; j < ncands; j++)
+			if (!cands[j].done && strcmp(cands[j].create, cands[i].create) == 0 &&
+				cands[j].shape->total_ms > cands[lead].shape->total_ms)
+				lead = j;
+		cands[lead].done = true;
+		emit(in, cands, ncands, lead);
+	}
+	for (i = 0; i < ncands; i++)
+		free(cands[i].create);
+	free(cands);
 }

@@ -54,6 +54,16 @@ case_missing_index() {
 	for k in $(seq 1 8); do echo "SELECT id FROM posts WHERE title = 'post $((k * 7))';"; echo "$GAP"; done | psql_db "$1"
 }
 
+# two statements the same index serves: one finding, listing both (run.sh checks the count)
+EXPECT[missing_index_shared]="missing_index:%FROM posts WHERE title = \$1"
+case_missing_index_shared() {
+	for k in $(seq 1 8); do
+		echo "SELECT id FROM posts WHERE title = 'post $((k * 7))';"
+		echo "SELECT count(*) FROM posts WHERE title = 'post $((k * 5))';"
+		echo "$GAP"
+	done | psql_db "$1"
+}
+
 EXPECT[offset_pagination]="offset_pagination:%ORDER BY created_at, id LIMIT \$1 OFFSET \$2"
 case_offset_pagination() {
 	for o in 0 200 1000 4000 10000 16000; do

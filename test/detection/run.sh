@@ -60,6 +60,12 @@ for c in $cases; do
 	if ((ok)); then pass=$((pass + 1)); echo "ok   $c"; else fail=$((fail + 1)); echo "FAIL $c"; fi
 done
 
+# one fix, one finding: the shared index is suggested once, for both statements
+shared=$(pgi_psql -d c_missing_index_shared -At -c "SELECT count(*), max(jsonb_array_length(evidence->'serves')),
+	bool_or(suggestion LIKE '%The same index serves 1 other statement%')::text FROM insights.findings WHERE kind = 'missing_index'")
+if [[ "$shared" == "1|2|true" ]]; then pass=$((pass + 1)); echo "ok   missing_index_shared: one finding serves both statements"
+else fail=$((fail + 1)); echo "FAIL missing_index_shared: findings|shapes served|suggestion names the other = '$shared', expected 1|2|true"; fi
+
 echo "-- concurrent service: pools, PgBouncer, trace context"
 source "$ROOT/test/detection/pooled.sh"
 
