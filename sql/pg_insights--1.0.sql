@@ -179,10 +179,123 @@ CREATE TABLE insights.findings_data (
     status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
     resolved_at timestamptz,
     quiet_polls integer NOT NULL DEFAULT 0,    -- polls with the shape active but the signal gone
+    -- set by insights.mute() / insights.unmute() only: the collector's upsert leaves them alone,
+    -- so a mute holds across collector restarts, resolutions and reopenings
+    muted_at timestamptz,
+    muted_until timestamptz,                   -- NULL: until unmuted
+    mute_reason text,
+    muted_by name,
+    reopened integer NOT NULL DEFAULT 0,       -- times the finding came back after resolving
     UNIQUE (kind, dbid, shape_id)
 );
 SELECT pg_catalog.pg_extension_config_dump('insights.findings_data', '');
 SELECT pg_catalog.pg_extension_config_dump('insights.findings_data_id_seq', '');
+
+-- What happened to each finding: opened, resolved, reopened, muted, unmuted (the
+-- last 50 events of each finding are kept).  Written by a trigger on
+-- findings_data and by insights.mute()/unmute(); read through
+-- insights.finding_history.
+CREATE TABLE insights.finding_events (
+    id bigserial PRIMARY KEY,
+    finding_id bigint NOT NULL REFERENCES insights.findings_data (id) ON DELETE CASCADE,
+    at timestamptz NOT NULL DEFAULT now(),
+    event text NOT NULL CHECK (event IN ('opened', 'resolved', 'reopened', 'muted', 'unmuted')),
+    by_role name NOT NULL DEFAULT session_user,
+    detail jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX ON insights.finding_events (finding_id, id);
+SELECT pg_catalog.pg_extension_config_dump('insights.finding_events', '');
+SELECT pg_catalog.pg_extension_config_dump('insights.finding_events_id_seq', '');
+
+-- SECURITY DEFINER so that the collector's grants on findings_data suffice.
+CREATE FUNCTION insights.finding_track()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ev text;
+    detail jsonb := '{}';
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        ev := CASE WHEN NEW.status = 'resolved' THEN 'resolved' ELSE 'opened' END;
+        detail := jsonb_build_object('severity', NEW.severity);
+    ELSIF OLD.status = 'resolved' AND NEW.status = 'open' THEN
+        NEW.reopened := OLD.reopened + 1;
+        ev := 'reopened';
+        detail := jsonb_build_object('resolved_at', OLD.resolved_at, 'severity', NEW.severity,
+                                     'before', OLD.evidence->'before', 'after', OLD.evidence->'after');
+    ELSIF OLD.status = 'open' AND NEW.status = 'resolved' THEN
+        ev := 'resolved';
+        detail := jsonb_build_object('before', NEW.evidence->'before', 'after', NEW.evidence->'after');
+    ELSE
+        RETURN NEW;
+    END IF;
+    INSERT INTO insights.finding_events (finding_id, at, event, detail)
+    VALUES (NEW.id, now(), ev, detail);
+    DELETE FROM insights.finding_events e
+     WHERE e.finding_id = NEW.id
+       AND e.id <= (SELECT x.id FROM insights.finding_events x WHERE x.finding_id = NEW.id
+                     ORDER BY x.id DESC OFFSET 50 LIMIT 1);
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION insights.finding_track() FROM PUBLIC;
+
+-- AFTER INSERT: the row's id exists for the event's foreign key
+CREATE TRIGGER finding_opened AFTER INSERT ON insights.findings_data
+    FOR EACH ROW EXECUTE FUNCTION insights.finding_track();
+CREATE TRIGGER finding_status BEFORE UPDATE OF status ON insights.findings_data
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION insights.finding_track();
+
+-- Mute a finding (for ever, or until a time): it stays in insights.findings
+-- with muted = true and keeps being updated, but reports and the dashboard
+-- leave it out of what needs attention.  EXECUTE is not granted to PUBLIC:
+-- GRANT EXECUTE ON FUNCTION insights.mute(bigint, text, timestamptz),
+-- insights.unmute(bigint) TO <role> (no other grant is needed).
+CREATE FUNCTION insights.mute(finding_id bigint, reason text DEFAULT NULL,
+                              until timestamptz DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF until IS NOT NULL AND until <= now() THEN
+        RAISE EXCEPTION 'mute until % is not in the future', until
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass a later time, or NULL to mute until insights.unmute() is called.';
+    END IF;
+    IF length(reason) > 1000 THEN
+        RAISE EXCEPTION 'mute reason is % characters long', length(reason)
+            USING ERRCODE = 'string_data_right_truncation', HINT = 'Keep the reason under 1000 characters.';
+    END IF;
+    UPDATE insights.findings_data f
+       SET muted_at = now(), muted_until = mute.until, mute_reason = mute.reason, muted_by = session_user
+     WHERE f.id = mute.finding_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no finding with id %', finding_id
+            USING ERRCODE = 'no_data_found', HINT = 'The ids are in insights.findings.';
+    END IF;
+    INSERT INTO insights.finding_events (finding_id, event, detail)
+    VALUES (mute.finding_id, 'muted', jsonb_build_object('until', mute.until, 'reason', mute.reason));
+END
+$$;
+
+CREATE FUNCTION insights.unmute(finding_id bigint)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE insights.findings_data f
+       SET muted_at = NULL, muted_until = NULL, mute_reason = NULL, muted_by = NULL
+     WHERE f.id = unmute.finding_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no finding with id %', finding_id
+            USING ERRCODE = 'no_data_found', HINT = 'The ids are in insights.findings.';
+    END IF;
+    INSERT INTO insights.finding_events (finding_id, event) VALUES (unmute.finding_id, 'unmuted');
+END
+$$;
+REVOKE ALL ON FUNCTION insights.mute(bigint, text, timestamptz), insights.unmute(bigint) FROM PUBLIC;
 
 -- May the current role read this shape's texts?  pg_read_all_stats members:
 -- always; other roles: when they ran the shape themselves (insights.queries' rule).
@@ -208,11 +321,20 @@ CREATE VIEW insights.findings WITH (security_barrier) AS
            CASE WHEN v.shape AND v.parent THEN f.expected_impact END AS expected_impact,
            CASE WHEN v.shape AND v.parent THEN f.prompt END AS prompt,
            CASE WHEN v.shape AND v.parent THEN f.attribution END AS attribution,
-           f.status, f.resolved_at, f.quiet_polls
+           f.status, f.resolved_at, f.quiet_polls,
+           f.muted_at IS NOT NULL AND (f.muted_until IS NULL OR f.muted_until > now()) AS muted,
+           f.muted_at, f.muted_until, f.mute_reason, f.muted_by, f.reopened
       FROM insights.findings_data f,
            LATERAL (SELECT insights.shape_visible(f.dbid, f.shape_id) AS shape,
                            f.parent_shape_id IS NULL
                            OR insights.shape_visible(f.dbid, f.parent_shape_id) AS parent) v;
+
+-- Each finding's events, for the findings whose shapes the role may see
+CREATE VIEW insights.finding_history WITH (security_barrier) AS
+    SELECT e.finding_id, f.kind, f.shape_id, e.at, e.event, e.by_role, e.detail
+      FROM insights.finding_events e
+      JOIN insights.findings_data f ON f.id = e.finding_id
+     WHERE insights.shape_visible(f.dbid, f.shape_id);
 
 -- Latency histogram buckets: latency_histogram[i] counts calls with
 -- lower_ms <= time < upper_ms (upper_ms is NULL for the last bucket)
@@ -235,8 +357,9 @@ REVOKE ALL ON FUNCTION insights.reset(bigint) FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA insights TO PUBLIC;
 GRANT SELECT ON insights.queries, insights.attribution, insights.info, insights.plans,
-    insights.findings TO PUBLIC;
+    insights.findings, insights.finding_history TO PUBLIC;
 REVOKE ALL ON insights.findings_data, insights.findings_data_id_seq FROM PUBLIC;
+REVOKE ALL ON insights.finding_events, insights.finding_events_id_seq FROM PUBLIC;
 -- The collector's role needs: GRANT pg_read_all_stats TO <role>;
 --   GRANT SELECT, INSERT, UPDATE ON insights.findings_data TO <role>;
 --   GRANT USAGE ON SEQUENCE insights.findings_data_id_seq TO <role>;
