@@ -32,6 +32,7 @@ typedef struct CommentEntry
 	int			ntags;
 	int			tagbuf_len;
 	unsigned int flags;
+	bool		own;			/* the tool's own statements */
 	int32		tag_slot;		/* store slot hint of this tag set */
 	char		data[FLEXIBLE_ARRAY_MEMBER];	/* rest, then tag pairs */
 } CommentEntry;
@@ -173,6 +174,35 @@ count_flags(unsigned int flags)
 		pg_atomic_fetch_add_u64(&pgi_shared->tags_truncated, 1);
 }
 
+/*
+ * pg_insights' own statements say so: the collector, the dashboard and the
+ * demo tag theirs application='pg_insights_...'.  Decided once per comment.
+ */
+#define OWN_PREFIX "pg_insights"
+
+static bool
+tags_are_own(const PgiTagSet *ts)
+{
+	int			i;
+
+	for (i = 0; i < ts->ntags; i++)
+	{
+		const PgiTag *t = &ts->tags[i];
+
+		if (t->key_len == 11 && memcmp(ts->buf + t->key_off, "application", 11) == 0)
+			return t->val_len >= sizeof(OWN_PREFIX) - 1 &&
+				memcmp(ts->buf + t->val_off, OWN_PREFIX, sizeof(OWN_PREFIX) - 1) == 0;
+	}
+	return false;
+}
+
+void
+pgi_count_own(double time_ms)
+{
+	pg_atomic_fetch_add_u64(&pgi_shared->own_calls, 1);
+	pg_atomic_fetch_add_u64(&pgi_shared->own_time_us, (uint64) (Max(time_ms, 0.0) * 1000.0));
+}
+
 /* Remember a parsed trailing comment; NULL when it cannot be kept. */
 static CommentEntry *
 cache_put(CommentEntry **way, const char *body, size_t len,
@@ -211,6 +241,7 @@ cache_put(CommentEntry **way, const char *body, size_t len,
 	e->ntags = ntags;
 	e->tagset_id = pgi_tagset_hash(ts);
 	e->flags = ts->flags;
+	e->own = tags_are_own(ts);
 	e->tag_slot = -1;
 	e->hash = hash;
 
@@ -230,6 +261,7 @@ fill_from_entry(PgiCaptured *out, CommentEntry *e)
 	out->tags.len = e->tagbuf_len;
 	out->tags.ntags = e->ntags;
 	out->tags.slot_hint = &e->tag_slot;
+	out->own = e->own;
 }
 
 /*
@@ -282,6 +314,7 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 	int			n;
 
 	out->has_trace_id = false;
+	out->own = false;
 	memset(&out->tags, 0, sizeof(out->tags));
 	if (!pgi_capture_comments || source == NULL)
 		return false;
@@ -361,6 +394,7 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 					out->tags.tagset_id = pgi_tagset_hash(&ts);
 					uncached_slot = -1;
 					out->tags.slot_hint = &uncached_slot;
+					out->own = tags_are_own(&ts);
 				}
 				return true;
 			}
@@ -380,5 +414,6 @@ pgi_capture(const char *source, int location, int len, PgiCaptured *out)
 	out->tags.tagset_id = pgi_tagset_hash(&ts);
 	uncached_slot = -1;
 	out->tags.slot_hint = &uncached_slot;
+	out->own = tags_are_own(&ts);
 	return true;
 }

@@ -11,6 +11,7 @@ typedef struct PgiCaptured
 	PgiStoreTags tags;			/* ntags == 0: no tag set */
 	uint8		trace_id[16];	/* from traceparent, binary */
 	bool		has_trace_id;
+	bool		own;			/* pg_insights' own statement (application='pg_insights...') */
 } PgiCaptured;
 
 /*
@@ -19,5 +20,8 @@ typedef struct PgiCaptured
  * out->tags points into backend-local memory valid until the next call.
  */
 extern bool pgi_capture(const char *source, int location, int len, PgiCaptured *out);
+
+/* Count an own statement of pg_insights (kept out of the store and the ring). */
+extern void pgi_count_own(double time_ms);
 
 #endif							/* PGI_ATTRIBUTION_H */

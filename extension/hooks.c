@@ -241,9 +241,15 @@ pgi_post_parse_analyze(ParseState *pstate, Query *query, PGI_HOOK_JSTATE *jstate
 		ParseSourceArg arg = {pstate, query, jstate};
 		uint64		gen = pgi_store_generation();
 
+		PgiCaptured cap;
+
 		make_key(&key, shape_id, nesting_level == 0);
 		if (slot != NULL && slot->confirmed_gen == gen &&
 			slot->confirmed_userid == key.userid && slot->confirmed_toplevel == key.toplevel)
+			return;
+		/* pg_insights' own statements get no entry (counted at their end) */
+		pgi_capture(pstate->p_sourcetext, query->stmt_location, query->stmt_len, &cap);
+		if (cap.own)
 			return;
 		pgi_store_ensure(&key, build_from_parse, &arg);
 		if (slot != NULL)
@@ -364,10 +370,15 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 			pgi_plan_json(queryDesc) : NULL;
 		pgi_capture(queryDesc->sourceText, queryDesc->plannedstmt->stmt_location,
 					queryDesc->plannedstmt->stmt_len, &cap);
-		pgi_store_add(&key, build_from_exec, &arg, &stats,
-					  cap.tags.ntags > 0 ? &cap.tags : NULL, slot ? &slot->hint : NULL);
-		if (pgi_event_ring_size > 0)
-			push_event(queryDesc, &key, &stats, &cap);
+		if (cap.own)
+			pgi_count_own(stats.time_ms);
+		else
+		{
+			pgi_store_add(&key, build_from_exec, &arg, &stats,
+						  cap.tags.ntags > 0 ? &cap.tags : NULL, slot ? &slot->hint : NULL);
+			if (pgi_event_ring_size > 0)
+				push_event(queryDesc, &key, &stats, &cap);
+		}
 	}
 	else if (nsampled > 0)
 		(void) sampled_take(queryDesc);
@@ -461,8 +472,11 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		stats.ncolumns = 0;
 		stats.plan_json = NULL;
 		pgi_capture(queryString, pstmt->stmt_location, pstmt->stmt_len, &cap);
-		pgi_store_add(&key, build_from_utility, &arg, &stats,
-					  cap.tags.ntags > 0 ? &cap.tags : NULL, NULL);
+		if (cap.own)
+			pgi_count_own(stats.time_ms);
+		else
+			pgi_store_add(&key, build_from_utility, &arg, &stats,
+						  cap.tags.ntags > 0 ? &cap.tags : NULL, NULL);
 	}
 	else if (pgi_enabled(nesting_level) && PGI_HANDLED_UTILITY(parsetree))
 	{

@@ -208,6 +208,9 @@ typedef struct PgiShared
 	pg_atomic_uint64 shape_cache_misses;
 	pg_atomic_uint64 generation;	/* bumped whenever a shape entry goes away */
 	pg_atomic_uint64 exclusive_locks;	/* exclusive acquisitions of lock */
+	/* pg_insights' own statements (collector, demo), kept out of the store */
+	pg_atomic_uint64 own_calls;
+	pg_atomic_uint64 own_time_us;
 } PgiShared;
 
 /* Shared state attached in every process (store.c) */

@@ -178,6 +178,8 @@ pgi_shmem_init(void)
 		pg_atomic_init_u64(&pgi_shared->comments_rejected, 0);
 		pg_atomic_init_u64(&pgi_shared->tags_truncated, 0);
 		pg_atomic_init_u64(&pgi_shared->shape_cache_misses, 0);
+		pg_atomic_init_u64(&pgi_shared->own_calls, 0);
+		pg_atomic_init_u64(&pgi_shared->own_time_us, 0);
 		pg_atomic_init_u64(&pgi_shared->generation, 1);
 		pg_atomic_init_u64(&pgi_shared->exclusive_locks, 0);
 		for (i = 0; i < pgi_max_shapes; i++)
@@ -793,6 +795,8 @@ pgi_store_reset(bool all, uint64 shape_id)
 		pg_atomic_write_u64(&pgi_shared->comments_rejected, 0);
 		pg_atomic_write_u64(&pgi_shared->tags_truncated, 0);
 		pg_atomic_write_u64(&pgi_shared->shape_cache_misses, 0);
+		pg_atomic_write_u64(&pgi_shared->own_calls, 0);
+		pg_atomic_write_u64(&pgi_shared->own_time_us, 0);
 	}
 	LWLockRelease(pgi_shared->lock);
 }

@@ -37,7 +37,7 @@ PG_FUNCTION_INFO_V1(pg_insights_shape_visible);
 
 #define QUERIES_COLS 44
 #define ATTRIBUTION_COLS 22
-#define INFO_COLS 23
+#define INFO_COLS 25
 
 #define VIEW_BATCH_BYTES	(4 * 1024 * 1024)
 #define VIEW_SCAN_SLOTS		16384	/* slots inspected per hold of the lock, at most */
@@ -520,6 +520,8 @@ pg_insights_info(PG_FUNCTION_ARGS)
 	values[j++] = Int64GetDatum(pgi_shared->restore_tagsets_skipped);
 	values[j++] = Int64GetDatum(pgi_shared->restore_texts_clipped);
 	values[j++] = Int64GetDatum(pgi_shared->restore_files_rejected);
+	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->own_calls));
+	values[j++] = Float8GetDatum((double) pg_atomic_read_u64(&pgi_shared->own_time_us) / 1000.0);
 	LWLockRelease(pgi_shared->lock);
 	Assert(j == INFO_COLS);
 

@@ -35,7 +35,7 @@ pgi_sql "CREATE EXTENSION pg_insights"
 pgi_sql "CREATE EXTENSION IF NOT EXISTS hypopg" >/dev/null 2>&1 || true
 echo "demo: loading the sample schema and data"
 pgi_psql -d app -v ON_ERROR_STOP=1 -f demo/schema.sql >/dev/null
-pgi_sql "SELECT insights.reset()" >/dev/null
+pgi_sql "SELECT insights.reset() /*application='pg_insights_demo'*/" >/dev/null
 
 # the dashboard (repository: a database of the same cluster) and the collector
 pgi_sql "CREATE DATABASE pg_insights_repo" -d postgres >/dev/null
@@ -64,6 +64,8 @@ echo "demo: running the sample workload: a real Prisma 7 client, then raw SQL"
 demo/workload.sh
 
 echo
+# the demo's own report queries say so: pg_insights keeps them out of the store (insights.info.own_calls)
+OWN="/*application='pg_insights_demo'*/"
 echo "== Top statement shapes (insights.queries)"
 pgi_psql -d app -P pager=off -c "
 SELECT calls, round(mean_time::numeric, 3) AS mean_ms, reads, rows,
@@ -71,14 +73,13 @@ SELECT calls, round(mean_time::numeric, 3) AS mean_ms, reads, rows,
   FROM insights.queries q
  WHERE command IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') AND NOT tables && '{}'::text[]
    AND NOT EXISTS (SELECT 1 FROM unnest(tables) t WHERE t LIKE 'pg_catalog.%' OR t LIKE 'insights.%')
- ORDER BY total_time DESC LIMIT 10"
+ ORDER BY total_time DESC LIMIT 10 $OWN"
 echo "== Attribution (insights.attribution)"
 pgi_psql -d app -P pager=off -c "
 SELECT coalesce(a.prisma_model || '.' || a.prisma_action, a.route, '-') AS caller, a.calls,
        round(a.mean_time::numeric, 3) AS mean_ms, a.reads, left(q.query, 60) AS query
   FROM insights.attribution a JOIN insights.queries q USING (shape_id, userid, dbid, toplevel)
- WHERE a.application IS DISTINCT FROM 'pg_insights_collector'
- ORDER BY a.calls DESC LIMIT 12"
+ ORDER BY a.calls DESC LIMIT 12 $OWN"
 # the collector finds the problems within two intervals of the workload's end
 sleep 3
 echo "== Findings (insights.findings, written by the collector)"
@@ -87,10 +88,11 @@ SELECT format(E'[%s] %s  %s\\n    query:    %s\\n    tables:   %s\\n    caller: 
               severity, kind, CASE WHEN parent_query IS NOT NULL THEN '(parent: ' || left(parent_query, 60) || ')' ELSE '' END,
               left(query, 110), array_to_string(tables, ', '), coalesce(attribution, '-'), suggestion,
               coalesce(fix_sql, '-'), expected_impact)
-  FROM insights.findings WHERE status = 'open'
- ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, kind"
+  FROM insights.findings WHERE status = 'open' AND NOT muted
+ ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, kind $OWN"
 echo "== Store health (insights.info)"
-pgi_psql -d app -P pager=off -x -c "SELECT shapes, max_shapes, evictions, tagsets, comments_rejected, events_written FROM insights.info"
+pgi_psql -d app -P pager=off -x -c "SELECT shapes, max_shapes, evictions, tagsets, comments_rejected, events_written, events_dropped,
+       own_calls AS pg_insights_own_statements FROM insights.info $OWN"
 
 echo "== Dashboard: http://127.0.0.1:$dash_port/   (collector log: $PGI_BASE/collector.log)"
 if ((serve)); then

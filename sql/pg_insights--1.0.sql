@@ -113,7 +113,9 @@ CREATE FUNCTION insights.info_raw(
     OUT restore_shapes_skipped bigint,
     OUT restore_tagsets_skipped bigint,
     OUT restore_texts_clipped bigint,
-    OUT restore_files_rejected bigint
+    OUT restore_files_rejected bigint,
+    OUT own_calls bigint,
+    OUT own_time double precision
 )
 RETURNS record
 AS 'MODULE_PATHNAME', 'pg_insights_info'
