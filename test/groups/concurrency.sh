@@ -271,6 +271,35 @@ dropped=$("$PBDUMP" --flat "$out"/spool/* 2>/dev/null | sed -nE 's/^info\.events
 pgi_expect_true "collector: snapshots carry the events lost (${lost:-0}) and info.events_dropped (${dropped:-none})" \
 	test "${lost:-0}" -gt 0 -a "${dropped:-0}" -gt 0
 
+# (g) and in the evidence of the findings written in a poll that lost events: a wide
+# SELECT (an over_fetching finding every poll) runs among bursts that lap the ring
+pgi_sql "CREATE TABLE ring_wide AS SELECT g AS id, $(for c in a b c d e f g h i j k; do printf "repeat('%s', 24) AS %s, " $c $c; done | sed 's/, $//')
+           FROM generate_series(1, 100) g" >/dev/null
+{
+	echo 'SELECT * FROM ring_wide;'
+	for _ in $(seq 200); do echo 'SELECT 1 AS burst;'; done
+} >"$out/wide.pgbench"
+"$COLLECTOR" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=postgres" --interval 300ms \
+	--dashboard-url http://127.0.0.1:1 --spool-dir "$out/spool-g" >"$out/collector-g.log" 2>&1 &
+collector=$!
+for _ in $(seq 100); do grep -q 'baseline\|poll' "$out/collector-g.log" 2>/dev/null && break; sleep 0.1; done
+"$PGBENCH" -n -M simple -c 2 -j 2 -T 6 -f "$out/wide.pgbench" postgres >"$out/wide.log" 2>&1 &
+bench=$!
+max_lost=0
+while kill -0 $bench 2>/dev/null; do
+	v=$(pgi_sql "SELECT coalesce(max((evidence->>'events_lost')::int8), 0) FROM insights.findings_data
+	              WHERE kind = 'over_fetching' AND query LIKE '%ring_wide%'" 2>/dev/null)
+	[[ $v =~ ^[0-9]+$ ]] && ((v > max_lost)) && max_lost=$v
+	sleep 0.2
+done
+wait $bench
+kill -TERM $collector
+wait $collector
+pgi_expect_true "collector: findings written in a poll that lost events say how many (evidence.events_lost up to $max_lost)" \
+	test "$max_lost" -gt 0
+after=$(pgi_sql "SELECT count(*) FROM insights.findings_data WHERE kind = 'over_fetching' AND query LIKE '%ring_wide%'")
+pgi_expect_eq "collector: the over_fetching finding of the wide SELECT exists once" 1 "$after"
+
 cp "$PGI_LOG" "$out/server-ring.log"
 if pgi_cluster_log_check; then pgi_pass "ring: no crash in server log"; else pgi_fail "ring: no crash in server log"; fi
 pgi_cluster_destroy
