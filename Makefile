@@ -11,6 +11,7 @@ OBJS = \
 	extension/persist.o \
 	extension/views.o \
 	extension/events.o \
+	extension/errors.o \
 	extension/plan.o \
 	extension/comment.o \
 	extension/attribution.o \

@@ -202,6 +202,26 @@ push_event(QueryDesc *queryDesc, const PgiShapeKey *key, const PgiExecStats *sta
 	pgi_event_push(&ev);
 }
 
+/* ---- failed executions ---- */
+
+/*
+ * The statement of queryDesc raised an error while it ran: count it under
+ * its shape and SQLSTATE.  Runs in the error path: no allocation, no lock.
+ */
+static void
+count_exec_error(QueryDesc *queryDesc)
+{
+	uint64		queryid = queryDesc->plannedstmt->queryId;
+	PgiShapeCacheSlot *slot;
+
+	if (queryid == UINT64CONST(0) || pgi_max_errors == 0 || !pgi_enabled(nesting_level))
+		return;
+	slot = pgi_shape_cache_get(PGI_EXEC_CACHE_KEY(queryDesc->plannedstmt));
+	if (slot == NULL && PGI_CACHE_KEY_MIXED)
+		slot = pgi_shape_cache_get(queryid);
+	pgi_errors_record(slot ? slot->shape_id : queryid, nesting_level == 0, geterrcode());
+}
+
 /* ---- hooks ---- */
 
 static void
@@ -302,11 +322,14 @@ pgi_ExecutorRun(PGI_EXECUTOR_RUN_PARAMS)
 		else
 			standard_ExecutorRun(PGI_EXECUTOR_RUN_ARGS);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		nesting_level--;
+		count_exec_error(queryDesc);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	nesting_level--;
 }
 
 static void
@@ -320,11 +343,14 @@ pgi_ExecutorFinish(QueryDesc *queryDesc)
 		else
 			standard_ExecutorFinish(queryDesc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		nesting_level--;
+		count_exec_error(queryDesc);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	nesting_level--;
 }
 
 static void
@@ -430,6 +456,13 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					len = pstmt->stmt_len;
 		const char *text;
 
+		/* the shape first: a failing statement is counted under it */
+		text = CleanQuerytext(queryString, &loc, &len);
+		arg.canonical = pgi_utility_canonical(parsetree, &arg.canonical_len);
+		shape_id = arg.canonical ?
+			pgi_shape_for_utility(arg.canonical, arg.canonical_len) :
+			pgi_shape_for_utility(text, len);
+
 		INSTR_TIME_SET_CURRENT(start);
 		nesting_level++;
 		PG_TRY();
@@ -437,11 +470,15 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			call_process_utility(pstmt, queryString, readOnlyTree, context,
 								 params, queryEnv, dest, qc);
 		}
-		PG_FINALLY();
+		PG_CATCH();
 		{
 			nesting_level--;
+			if (pgi_max_errors > 0 && pgi_shared != NULL)
+				pgi_errors_record(shape_id, nesting_level == 0, geterrcode());
+			PG_RE_THROW();
 		}
 		PG_END_TRY();
+		nesting_level--;
 
 		INSTR_TIME_SET_CURRENT(duration);
 		INSTR_TIME_SUBTRACT(duration, start);
@@ -453,11 +490,6 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		/* the statement may have dropped our own extension */
 		if (pgi_shared == NULL)
 			return;
-		text = CleanQuerytext(queryString, &loc, &len);
-		arg.canonical = pgi_utility_canonical(parsetree, &arg.canonical_len);
-		shape_id = arg.canonical ?
-			pgi_shape_for_utility(arg.canonical, arg.canonical_len) :
-			pgi_shape_for_utility(text, len);
 		make_key(&key, shape_id, nesting_level == 0);
 		stats.now = GetCurrentTimestamp();
 		stats.time_ms = INSTR_TIME_GET_MILLISEC(duration);

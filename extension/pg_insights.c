@@ -42,6 +42,7 @@ pgi_shmem_request(void)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(pgi_shmem_size());
 	RequestAddinShmemSpace(pgi_events_shmem_size());
+	RequestAddinShmemSpace(pgi_errors_shmem_size());
 	RequestNamedLWLockTranche("pg_insights", 1);
 }
 
@@ -52,6 +53,7 @@ pgi_shmem_startup(void)
 		prev_shmem_startup_hook();
 	pgi_shmem_init();
 	pgi_events_shmem_init();
+	pgi_errors_shmem_init();
 }
 
 void
@@ -112,6 +114,11 @@ _PG_init(void)
 							"Number of recent executions kept in the event ring (0 disables it).",
 							"Detection reads the ring through insights.events(); events overwritten before a reader got them, or dropped because a stalled writer still held their slot, are counted in insights.info.events_dropped.",
 							&pgi_event_ring_size, 32768, 0, 4194304,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_insights.max_errors",
+							"Maximum number of (shape, SQLSTATE) counters of failed executions (0 disables them).",
+							"Read through insights.errors; an error that finds no free counter is counted in insights.info.errors_dropped.",
+							&pgi_max_errors, 1000, 0, 1000000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("pg_insights.plan_sample_rate",
 							 "Fraction of executions whose plan nodes are instrumented and summarized.",

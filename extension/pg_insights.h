@@ -287,6 +287,14 @@ extern uint64 pgi_events_dropped(void);
 extern uint64 pgi_events_write_dropped(void);
 extern int	pgi_events_size(void);
 
+/* errors.c */
+extern int	pgi_max_errors;
+extern Size pgi_errors_shmem_size(void);
+extern void pgi_errors_shmem_init(void);
+extern void pgi_errors_record(uint64 shape_id, bool toplevel, int sqlstate);
+extern uint64 pgi_errors_dropped(void);
+extern void pgi_errors_reset(bool all, uint64 shape_id);
+
 /* plan.c */
 extern bool pgi_plan_should_sample(void);
 extern char *pgi_plan_json(QueryDesc *queryDesc);

@@ -115,7 +115,8 @@ CREATE FUNCTION insights.info_raw(
     OUT restore_texts_clipped bigint,
     OUT restore_files_rejected bigint,
     OUT own_calls bigint,
-    OUT own_time double precision
+    OUT own_time double precision,
+    OUT errors_dropped bigint
 )
 RETURNS record
 AS 'MODULE_PATHNAME', 'pg_insights_info'
@@ -149,6 +150,25 @@ CREATE FUNCTION insights.events(after_seq bigint DEFAULT 0,
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pg_insights_events'
 LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+-- Failed executions per shape and SQLSTATE (errors raised while the statement
+-- ran: deadlocks, unique violations, statement timeouts, serialization
+-- failures, ...), counted when the shape is known at the time of the error
+CREATE FUNCTION insights.errors_raw(
+    OUT userid oid,
+    OUT dbid oid,
+    OUT shape_id bigint,
+    OUT toplevel boolean,
+    OUT sqlstate text,
+    OUT errors bigint,
+    OUT last_error_at timestamptz
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_insights_errors'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW insights.errors AS
+    SELECT * FROM insights.errors_raw();
 
 -- The last sampled plan of each shape (pg_insights.plan_sample_rate)
 CREATE VIEW insights.plans AS
@@ -359,7 +379,7 @@ REVOKE ALL ON FUNCTION insights.reset(bigint) FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA insights TO PUBLIC;
 GRANT SELECT ON insights.queries, insights.attribution, insights.info, insights.plans,
-    insights.findings, insights.finding_history TO PUBLIC;
+    insights.findings, insights.finding_history, insights.errors TO PUBLIC;
 REVOKE ALL ON insights.findings_data, insights.findings_data_id_seq FROM PUBLIC;
 REVOKE ALL ON insights.finding_events, insights.finding_events_id_seq FROM PUBLIC;
 -- The collector's role needs: GRANT pg_read_all_stats TO <role>;

@@ -300,6 +300,30 @@ pgi_expect_true "collector: findings written in a poll that lost events say how 
 after=$(pgi_sql "SELECT count(*) FROM insights.findings_data WHERE kind = 'over_fetching' AND query LIKE '%ring_wide%'")
 pgi_expect_eq "collector: the over_fetching finding of the wide SELECT exists once" 1 "$after"
 
+# (h) failed executions under their shape and SQLSTATE: a deadlock between two sessions
+# that update two rows in opposite order, and a serialization failure under REPEATABLE READ
+pgi_sql "CREATE TABLE err_dl (id int PRIMARY KEY, v int); INSERT INTO err_dl VALUES (1, 0), (2, 0), (3, 0);
+         SELECT insights.reset()" >/dev/null
+pgi_psql -d postgres -c "BEGIN" -c "UPDATE err_dl SET v = v + 1 WHERE id = 1" -c "SELECT pg_sleep(0.5)" \
+	-c "UPDATE err_dl SET v = v + 1 WHERE id = 2" -c "COMMIT" >"$out/dl1.log" 2>&1 &
+d1=$!
+pgi_psql -d postgres -c "BEGIN" -c "UPDATE err_dl SET v = v + 1 WHERE id = 2" -c "SELECT pg_sleep(0.5)" \
+	-c "UPDATE err_dl SET v = v + 1 WHERE id = 1" -c "COMMIT" >"$out/dl2.log" 2>&1 &
+d2=$!
+pgi_psql -d postgres -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT count(*) FROM err_dl" \
+	-c "SELECT pg_sleep(1)" -c "UPDATE err_dl SET v = v + 1 WHERE id = 3" -c "COMMIT" >"$out/ser1.log" 2>&1 &
+s1=$!
+sleep 0.3
+pgi_sql "UPDATE err_dl SET v = v + 1 WHERE id = 3" >/dev/null
+wait $d1 $d2 $s1
+got=$(pgi_sql "SELECT string_agg(e.sqlstate || ':' || e.errors, ',' ORDER BY e.sqlstate)
+                 FROM insights.errors e JOIN insights.queries q USING (userid, dbid, shape_id, toplevel)
+                WHERE q.query = 'UPDATE err_dl SET v = v + \$1 WHERE id = \$2'")
+pgi_expect_eq "errors: one deadlock (40P01) and one serialization failure (40001) on the UPDATE's shape" \
+	"40001:1,40P01:1" "$got"
+pgi_expect_eq "errors: the server logged the same" "2" \
+	"$(grep -cE 'ERROR:  (deadlock detected|could not serialize access)' "$PGI_LOG")"
+
 cp "$PGI_LOG" "$out/server-ring.log"
 if pgi_cluster_log_check; then pgi_pass "ring: no crash in server log"; else pgi_fail "ring: no crash in server log"; fi
 pgi_cluster_destroy
