@@ -11,7 +11,9 @@ OBJS = \
 	extension/persist.o \
 	extension/views.o \
 	extension/events.o \
+	extension/countertab.o \
 	extension/errors.o \
+	extension/waits.o \
 	extension/plan.o \
 	extension/comment.o \
 	extension/attribution.o \

@@ -45,6 +45,13 @@
 #define PGI_MY_LXID				(MyProc->lxid)
 #endif
 
+/* this backend's index in ProcGlobal->allProcs (17 made it the proc number) */
+#if PG_VERSION_NUM >= 170000
+#define PGI_MY_PROC_INDEX		((int) MyProcNumber)
+#else
+#define PGI_MY_PROC_INDEX		(MyProc->pgprocno)
+#endif
+
 /* ---- a statement's span of the source text ---- */
 
 static inline bool

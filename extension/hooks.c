@@ -311,9 +311,28 @@ pgi_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 }
 
+/* the shape a top-level execution is counted under, for the wait sampler */
+static void
+publish_running(QueryDesc *queryDesc)
+{
+	uint64		queryid = queryDesc->plannedstmt->queryId;
+	PgiShapeCacheSlot *slot;
+
+	if (queryid == UINT64CONST(0) || !pgi_enabled(0))
+		return;
+	slot = pgi_shape_cache_get(PGI_EXEC_CACHE_KEY(queryDesc->plannedstmt));
+	if (slot == NULL && PGI_CACHE_KEY_MIXED)
+		slot = pgi_shape_cache_get(queryid);
+	pgi_waits_publish(slot ? slot->shape_id : queryid);
+}
+
 static void
 pgi_ExecutorRun(PGI_EXECUTOR_RUN_PARAMS)
 {
+	volatile bool top = nesting_level == 0 && pgi_wait_sample_interval > 0;
+
+	if (top)
+		publish_running(queryDesc);
 	nesting_level++;
 	PG_TRY();
 	{
@@ -325,11 +344,15 @@ pgi_ExecutorRun(PGI_EXECUTOR_RUN_PARAMS)
 	PG_CATCH();
 	{
 		nesting_level--;
+		if (top)
+			pgi_waits_publish(0);
 		count_exec_error(queryDesc);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	nesting_level--;
+	if (top)
+		pgi_waits_publish(0);
 }
 
 static void
@@ -451,10 +474,11 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		PgiExecStats stats;
 		PgiCaptured cap;
 		UtilitySourceArg arg = {pstmt, queryString, NULL, 0};
-		uint64		shape_id;
+		volatile uint64 shape_id;
 		int			loc = pstmt->stmt_location,
 					len = pstmt->stmt_len;
 		const char *text;
+		volatile bool top;
 
 		/* the shape first: a failing statement is counted under it */
 		text = CleanQuerytext(queryString, &loc, &len);
@@ -463,6 +487,9 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			pgi_shape_for_utility(arg.canonical, arg.canonical_len) :
 			pgi_shape_for_utility(text, len);
 
+		top = nesting_level == 0 && pgi_wait_sample_interval > 0;
+		if (top)
+			pgi_waits_publish(shape_id);
 		INSTR_TIME_SET_CURRENT(start);
 		nesting_level++;
 		PG_TRY();
@@ -473,12 +500,16 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		PG_CATCH();
 		{
 			nesting_level--;
+			if (top)
+				pgi_waits_publish(0);
 			if (pgi_max_errors > 0 && pgi_shared != NULL)
 				pgi_errors_record(shape_id, nesting_level == 0, geterrcode());
 			PG_RE_THROW();
 		}
 		PG_END_TRY();
 		nesting_level--;
+		if (top)
+			pgi_waits_publish(0);
 
 		INSTR_TIME_SET_CURRENT(duration);
 		INSTR_TIME_SUBTRACT(duration, start);

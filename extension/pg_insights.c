@@ -43,6 +43,7 @@ pgi_shmem_request(void)
 	RequestAddinShmemSpace(pgi_shmem_size());
 	RequestAddinShmemSpace(pgi_events_shmem_size());
 	RequestAddinShmemSpace(pgi_errors_shmem_size());
+	RequestAddinShmemSpace(pgi_waits_shmem_size());
 	RequestNamedLWLockTranche("pg_insights", 1);
 }
 
@@ -54,6 +55,7 @@ pgi_shmem_startup(void)
 	pgi_shmem_init();
 	pgi_events_shmem_init();
 	pgi_errors_shmem_init();
+	pgi_waits_shmem_init();
 }
 
 void
@@ -120,6 +122,16 @@ _PG_init(void)
 							"Read through insights.errors; an error that finds no free counter is counted in insights.info.errors_dropped.",
 							&pgi_max_errors, 1000, 0, 1000000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_insights.wait_sample_interval",
+							"Milliseconds between samples of the wait state of backends running a statement (0: no sampling).",
+							"A background worker started with the server samples; read the result through insights.waits.",
+							&pgi_wait_sample_interval, 10, 0, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_insights.max_wait_entries",
+							"Maximum number of (shape, wait event) sample counters.",
+							"Samples that find no free counter are counted in insights.info.waits_dropped.",
+							&pgi_max_wait_entries, 5000, 100, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("pg_insights.plan_sample_rate",
 							 "Fraction of executions whose plan nodes are instrumented and summarized.",
 							 NULL,
@@ -127,6 +139,10 @@ _PG_init(void)
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pg_insights");
+
+	/* the wait sampler runs when sampling is on at start (a reload can pause it) */
+	if (pgi_wait_sample_interval > 0)
+		pgi_waits_register_worker();
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = pgi_shmem_request;

@@ -295,6 +295,17 @@ extern void pgi_errors_record(uint64 shape_id, bool toplevel, int sqlstate);
 extern uint64 pgi_errors_dropped(void);
 extern void pgi_errors_reset(bool all, uint64 shape_id);
 
+/* waits.c */
+extern int	pgi_wait_sample_interval;
+extern int	pgi_max_wait_entries;
+extern Size pgi_waits_shmem_size(void);
+extern void pgi_waits_shmem_init(void);
+extern void pgi_waits_publish(uint64 shape_id);
+extern void pgi_waits_register_worker(void);
+extern uint64 pgi_waits_dropped(void);
+extern uint64 pgi_waits_rounds(void);
+extern void pgi_waits_reset(bool all, uint64 shape_id);
+
 /* plan.c */
 extern bool pgi_plan_should_sample(void);
 extern char *pgi_plan_json(QueryDesc *queryDesc);

@@ -37,7 +37,7 @@ PG_FUNCTION_INFO_V1(pg_insights_shape_visible);
 
 #define QUERIES_COLS 44
 #define ATTRIBUTION_COLS 22
-#define INFO_COLS 26
+#define INFO_COLS 28
 
 #define VIEW_BATCH_BYTES	(4 * 1024 * 1024)
 #define VIEW_SCAN_SLOTS		16384	/* slots inspected per hold of the lock, at most */
@@ -510,7 +510,7 @@ pg_insights_info(PG_FUNCTION_ARGS)
 	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->shape_cache_misses));
 	values[j++] = Int32GetDatum(pgi_shared->max_query_length);
 	values[j++] = Int64GetDatum((int64) (pgi_shmem_size() + pgi_events_shmem_size() +
-										 pgi_errors_shmem_size()));
+										 pgi_errors_shmem_size() + pgi_waits_shmem_size()));
 	values[j++] = Int32GetDatum(pgi_events_size());
 	values[j++] = Int64GetDatum((int64) pgi_events_written());
 	values[j++] = TimestampTzGetDatum(pgi_shared->stats_reset);
@@ -524,6 +524,8 @@ pg_insights_info(PG_FUNCTION_ARGS)
 	values[j++] = Int64GetDatum((int64) pg_atomic_read_u64(&pgi_shared->own_calls));
 	values[j++] = Float8GetDatum((double) pg_atomic_read_u64(&pgi_shared->own_time_us) / 1000.0);
 	values[j++] = Int64GetDatum((int64) pgi_errors_dropped());
+	values[j++] = Int64GetDatum((int64) pgi_waits_rounds());
+	values[j++] = Int64GetDatum((int64) pgi_waits_dropped());
 	LWLockRelease(pgi_shared->lock);
 	Assert(j == INFO_COLS);
 
@@ -562,11 +564,13 @@ pg_insights_reset(PG_FUNCTION_ARGS)
 	{
 		pgi_store_reset(true, 0);
 		pgi_errors_reset(true, 0);
+		pgi_waits_reset(true, 0);
 	}
 	else
 	{
 		pgi_store_reset(false, (uint64) PG_GETARG_INT64(0));
 		pgi_errors_reset(false, (uint64) PG_GETARG_INT64(0));
+		pgi_waits_reset(false, (uint64) PG_GETARG_INT64(0));
 	}
 	PG_RETURN_VOID();
 }

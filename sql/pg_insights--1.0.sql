@@ -116,7 +116,9 @@ CREATE FUNCTION insights.info_raw(
     OUT restore_files_rejected bigint,
     OUT own_calls bigint,
     OUT own_time double precision,
-    OUT errors_dropped bigint
+    OUT errors_dropped bigint,
+    OUT wait_sample_rounds bigint,
+    OUT waits_dropped bigint
 )
 RETURNS record
 AS 'MODULE_PATHNAME', 'pg_insights_info'
@@ -169,6 +171,28 @@ LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
 CREATE VIEW insights.errors AS
     SELECT * FROM insights.errors_raw();
+
+-- Wait samples of the backends running each shape (pg_insights.wait_sample_interval):
+-- wait_event_type/wait_event as in pg_stat_activity, 'CPU' when waiting on
+-- nothing; share = this wait's part of the shape's samples
+CREATE FUNCTION insights.waits_raw(
+    OUT userid oid,
+    OUT dbid oid,
+    OUT shape_id bigint,
+    OUT wait_event_type text,
+    OUT wait_event text,
+    OUT samples bigint,
+    OUT last_sample_at timestamptz
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_insights_waits'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW insights.waits AS
+    SELECT userid, dbid, shape_id, wait_event_type, wait_event, samples,
+           round(samples::numeric / sum(samples) OVER (PARTITION BY userid, dbid, shape_id), 4) AS share,
+           last_sample_at
+      FROM insights.waits_raw();
 
 -- The last sampled plan of each shape (pg_insights.plan_sample_rate)
 CREATE VIEW insights.plans AS
@@ -379,7 +403,8 @@ REVOKE ALL ON FUNCTION insights.reset(bigint) FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA insights TO PUBLIC;
 GRANT SELECT ON insights.queries, insights.attribution, insights.info, insights.plans,
-    insights.findings, insights.finding_history, insights.errors TO PUBLIC;
+    insights.findings, insights.finding_history, insights.errors,
+    insights.waits TO PUBLIC;
 REVOKE ALL ON insights.findings_data, insights.findings_data_id_seq FROM PUBLIC;
 REVOKE ALL ON insights.finding_events, insights.finding_events_id_seq FROM PUBLIC;
 -- The collector's role needs: GRANT pg_read_all_stats TO <role>;

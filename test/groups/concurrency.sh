@@ -9,6 +9,8 @@
 #       returned once or counted in events_dropped
 #   (e) a writer held inside its write (gdb breakpoint): readers stop at its slot and return
 #       nothing torn; writers that lap it drop and count; after release its event appears
+#   (f), (g) the collector under ring loss; (h) errors per SQLSTATE (deadlock, serialization);
+#   (i) wait events: a row lock waited for, a backend terminated inside a statement
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 source "$PGI_ROOT/test/lib/cluster.sh"
@@ -323,6 +325,39 @@ pgi_expect_eq "errors: one deadlock (40P01) and one serialization failure (40001
 	"40001:1,40P01:1" "$got"
 pgi_expect_eq "errors: the server logged the same" "2" \
 	"$(grep -cE 'ERROR:  (deadlock detected|could not serialize access)' "$PGI_LOG")"
+
+
+# (i) time by wait event: a row lock waited for (Lock:transactionid on the waiter's UPDATE), and
+# a backend terminated inside a statement stops being sampled (its slot is cleared on exit)
+pgi_sql "CREATE TABLE wt_lk (id int PRIMARY KEY, v int); INSERT INTO wt_lk VALUES (1, 0);
+         SELECT insights.reset()" >/dev/null
+pgi_psql -d postgres -c "BEGIN" -c "UPDATE wt_lk SET v = 1 WHERE id = 1" -c "SELECT pg_sleep(1.2)" \
+	-c "COMMIT" >"$out/wt1.log" 2>&1 &
+w1=$!
+sleep 0.3
+pgi_sql "UPDATE wt_lk SET v = 2 WHERE id = 1" >/dev/null
+wait $w1
+got=$(pgi_sql "SELECT w.wait_event_type || ':' || w.wait_event || ' ' || (w.samples >= 20) || ' ' || (w.share > 0.5)
+                 FROM insights.waits w JOIN insights.queries q USING (userid, dbid, shape_id)
+                WHERE q.query = 'UPDATE wt_lk SET v = \$1 WHERE id = \$2'
+                ORDER BY w.samples DESC LIMIT 1")
+pgi_expect_eq "waits: the blocked UPDATE's time is mostly Lock:transactionid (at least 20 samples of 10 ms)" \
+	"Lock:transactionid true true" "$got"
+pgi_psql -d postgres -c "SELECT pg_sleep(30) AS wt_term_probe" >"$out/wt2.log" 2>&1 &
+w2=$!
+sleep 0.5
+pgi_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%AS wt_term_probe%' AND pid <> pg_backend_pid()" >/dev/null
+wait $w2
+term_samples() {
+	pgi_sql "SELECT coalesce(sum(w.samples), 0) FROM insights.waits w JOIN insights.queries q USING (userid, dbid, shape_id)
+	          WHERE q.query LIKE 'SELECT pg_sleep(\$1) AS wt_term_probe%'"
+}
+sleep 0.2
+n1=$(term_samples)
+sleep 0.5
+n2=$(term_samples)
+pgi_expect_true "waits: the terminated statement was sampled while it ran ($n1 samples)" test "$n1" -gt 0
+pgi_expect_eq "waits: and is not sampled after its backend ended" "$n1" "$n2"
 
 cp "$PGI_LOG" "$out/server-ring.log"
 if pgi_cluster_log_check; then pgi_pass "ring: no crash in server log"; else pgi_fail "ring: no crash in server log"; fi
