@@ -57,7 +57,7 @@ error(Ctx *c, int status, const char *msg)
 static PGresult *
 query(Ctx *c, const char *sql, int n, const char *const *params)
 {
-	PGresult   *res = PQexecParams(c->conn, sql, n, NULL, params, NULL, NULL, 0);
+	PGresult   *res = repo_exec(c->conn, sql, n, params);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{

@@ -94,6 +94,7 @@ typedef struct RepoPool
 	bool	   *busy;
 } RepoPool;
 
+extern PGresult *repo_exec(PGconn *conn, const char *sql, int n, const char *const *params);
 extern bool repo_pool_init(RepoPool *pool, const char *dsn, int size);
 extern void repo_pool_close(RepoPool *pool);
 extern PGconn *repo_acquire(RepoPool *pool);

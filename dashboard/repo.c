@@ -263,6 +263,31 @@ repo_release(RepoPool *pool, PGconn *conn)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+/* ---- statements ---- */
+
+/*
+ * Every statement of the dashboard ends with this sqlcommenter tag, so that
+ * pg_insights on a repository server counts it as its own (insights.info's
+ * own_calls) instead of showing the dashboard's queries as the user's.
+ */
+#define OWN_TAG " /*application='pg_insights_dashboard'*/"
+
+PGresult *
+repo_exec(PGconn *conn, const char *sql, int n, const char *const *params)
+{
+	size_t		len = strlen(sql);
+	char	   *tagged = malloc(len + sizeof(OWN_TAG));
+	PGresult   *res;
+
+	if (tagged == NULL)
+		return PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	memcpy(tagged, sql, len);
+	memcpy(tagged + len, OWN_TAG, sizeof(OWN_TAG));
+	res = PQexecParams(conn, tagged, n, NULL, params, NULL, NULL, 0);
+	free(tagged);
+	return res;
+}
+
 /* ---- schema ---- */
 
 static bool
@@ -281,7 +306,7 @@ exec_ok(PGconn *conn, const char *sql, const char *what)
 int
 repo_schema_version(PGconn *conn)
 {
-	PGresult   *res = PQexec(conn, "SELECT coalesce(max(version), 0) FROM pgi.schema_version");
+	PGresult   *res = repo_exec(conn, "SELECT coalesce(max(version), 0) FROM pgi.schema_version", 0, NULL);
 	int			v = -1;
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
@@ -342,8 +367,8 @@ repo_migrate(PGconn *conn)
 		}
 		snprintf(vbuf, sizeof(vbuf), "%d", migrations[i].version);
 		params[0] = vbuf;
-		res = PQexecParams(conn, "INSERT INTO pgi.schema_version (version) VALUES ($1::int)",
-						   1, NULL, params, NULL, NULL, 0);
+		res = repo_exec(conn, "INSERT INTO pgi.schema_version (version) VALUES ($1::int)",
+						1, params);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
 			log_error("repository: recording schema version: %s", PQerrorMessage(conn));
@@ -418,7 +443,7 @@ rollup(PGconn *conn, int from, int to, int64_t older_than_s)
 			 " ON CONFLICT (source_id, bucket, width) DO UPDATE SET calls = t.calls + excluded.calls,"
 			 "  total_ms = t.total_ms + excluded.total_ms, rows = t.rows + excluded.rows,"
 			 "  reads = t.reads + excluded.reads");
-	res = PQexecParams(conn, sql.data, 3, NULL, params, NULL, NULL, 0);
+	res = repo_exec(conn, sql.data, 3, params);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
 		log_error("repository: downsampling %ds -> %ds: %s", from, to, PQerrorMessage(conn));
@@ -454,7 +479,7 @@ repo_maintain(PGconn *conn, const DashOptions *opt)
 	snprintf(p1, sizeof(p1), "%lld", (long long) opt->retention_s);
 	for (i = 0; i < sizeof(deletes) / sizeof(deletes[0]); i++)
 	{
-		PGresult   *res = PQexecParams(conn, deletes[i], 1, NULL, params, NULL, NULL, 0);
+		PGresult   *res = repo_exec(conn, deletes[i], 1, params);
 
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{

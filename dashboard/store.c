@@ -81,7 +81,7 @@ static bool
 run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out,
 	char *err, size_t errlen)
 {
-	PGresult   *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	PGresult   *res = repo_exec(conn, sql, n, params);
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)

@@ -172,6 +172,13 @@ is "repository intact after the hostile snapshot (all 8 tables)" "$(repo_sql "SE
 is "hostile statement text stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.shapes WHERE query LIKE '%DROP TABLE pgi.shapes%'")" 1
 is "hostile tag value stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.attributions WHERE controller = '''); DROP TABLE pgi.snapshots; --'")" 1
 
+# the repository server runs pg_insights: the dashboard's own statements are tagged as its own,
+# so they are counted in own_calls, never a shape of the user's
+pgi_sql "CREATE EXTENSION IF NOT EXISTS pg_insights" >/dev/null
+is "the dashboard's statements are not shapes on its repository server (ingest, schema version)" \
+	"$(pgi_sql "SELECT count(*) FROM insights.queries WHERE query LIKE 'INSERT INTO pgi.%' OR query LIKE 'SELECT coalesce(max(version), \$_) FROM pgi.schema_version%'")" 0
+is "... they are counted as pg_insights' own" "$(pgi_sql "SELECT own_calls > 0 FROM insights.info")" t
+
 # ---- downsampling and retention ----
 "$MKSNAP" --index 0 --end-us $(((NOW - 7200) * 1000000)) --id old-2h-a -o "$S/old-a.pb"
 "$MKSNAP" --index 1 --end-us $(((NOW - 7190) * 1000000)) --id old-2h-b -o "$S/old-b.pb"
