@@ -35,7 +35,8 @@ include $(PGXS)
 $(OBJS): $(wildcard extension/*.h)
 
 # the daemons: collector/ and dashboard/ build themselves (protoc-c output under build/);
-# PGI_DAEMONS= builds and installs the extension alone (the version matrix's roots)
+# PGI_DAEMONS= builds, installs and cleans the extension alone (the version matrix's roots,
+# debian/rules)
 PGI_DAEMONS ?= collector dashboard
 all: $(PGI_DAEMONS)
 collector:
@@ -46,7 +47,7 @@ install: $(if $(PGI_DAEMONS),install-daemons)
 install-daemons: collector dashboard
 	$(MAKE) -C collector install
 	$(MAKE) -C dashboard install
-clean: clean-daemons
+clean: $(if $(PGI_DAEMONS),clean-daemons)
 clean-daemons:
 	$(MAKE) -C collector clean
 	$(MAKE) -C dashboard clean

@@ -27,6 +27,9 @@ PACKAGES=(
 	gdb                         # concurrency: a backend held inside an event write
 	debootstrap                 # versions: a Debian root per PostgreSQL major (scripts/pg-roots.sh)
 	pgbouncer                   # detection: transaction pooling in front of the test server
+	debhelper                   # versions: the Debian package (debian/, dpkg-buildpackage)
+	postgresql-server-dev-all   # pg_buildext and the dh pgxs addon
+	fakeroot
 )
 
 # Node.js >= 20.19 with npm: Prisma 7 (clients/) and the dashboard's front-end build need it.

@@ -24,11 +24,15 @@ MIRROR=${PGI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ALL_VERSIONS=(17 18 19)
 
 # Build dependencies inside every root (the PostgreSQL ones are added per version).  clang and
-# llvm come with postgresql-server-dev-NN (PGXS builds the JIT bitcode with them).
+# llvm come with postgresql-server-dev-NN (PGXS builds the JIT bitcode with them).  The last line
+# is debian/'s Build-Depends (the package test): postgresql-server-dev-all follows the suite's
+# default version, so the 19 root gets sid's 18 headers too; the test picks its version with
+# PG_SUPPORTED_VERSIONS.
 BUILD_PACKAGES=(
 	libpq-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev libmicrohttpd-dev
 	libgnutls28-dev zlib1g-dev make gcc python3 iproute2 procps bc ca-certificates
 	pgbouncer
+	build-essential debhelper fakeroot postgresql-server-dev-all
 )
 
 suite_of() {

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # versions group: pg_insights on every PostgreSQL major version Debian ships, from this one tree.
-#   15  the host's own (bookworm): the shape corpus (the regress group runs there already)
+#   15  the host's own (bookworm): the shape corpus (the regress group runs there already) and the
+#       Debian package built and inspected (test/versions/package.sh --build-only)
 #   17, 18, 19  a clean root each (scripts/pg-roots.sh: trixie, sid, sid + experimental), built or
 #       reused from its cache; inside it (test/versions/in-root.sh) the extension is built with
-#       -Werror and installed, then the regress group and the shape corpus run as a non-root user.
+#       -Werror and installed, then the regress group and the shape corpus run as a non-root user, and
+#       the Debian package is built, installed with apt, used by a server and purged, as root.
 # Prints "pgNN: P passed, F failed" per version; the totals are test/run's.
 #   PGI_VERSIONS="17 19"      only these versions (default: 15 17 18 19)
+#   PGI_VERSION_GROUPS="regress package"   only these parts in the roots (test/versions/in-root.sh;
+#                             on 15 the parts there are shapes and package)
 #   PGI_REGRESS_TESTS=...     as for the regress group
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -45,11 +49,20 @@ for v in $versions; do
 	t=$SECONDS
 	log=$out/pg$v.log
 	if [[ $v == 15 ]]; then
-		if [[ -f "$PGI_ROOT/test/versions/shapes.sh" ]]; then
-			bash "$PGI_ROOT/test/versions/shapes.sh" >"$log" 2>&1
-		else
-			echo "shapes: 0 passed, 0 failed" >"$log"
+		groups15=${PGI_VERSION_GROUPS:-shapes package}
+		: >"$log"
+		if [[ " $groups15 " == *" shapes "* ]]; then
+			if [[ -f "$PGI_ROOT/test/versions/shapes.sh" ]]; then
+				bash "$PGI_ROOT/test/versions/shapes.sh" >>"$log" 2>&1
+			else
+				echo "shapes: 0 passed, 0 failed" >>"$log"
+			fi
 		fi
+		# the host's PostgreSQL is shared with other runs: the package is built and inspected, not installed
+		if [[ " $groups15 " == *" package "* ]]; then
+			bash "$PGI_ROOT/test/versions/package.sh" 15 --build-only >>"$log" 2>&1
+		fi
+		[[ -s $log ]] || echo "host: 0 passed, 0 failed (no part of [$groups15] runs on 15)" >>"$log"
 		report "$v" "$log" "$((SECONDS - t))s"
 		continue
 	fi
@@ -62,6 +75,7 @@ for v in $versions; do
 	tr=$((SECONDS - t))
 	"$PGI_ROOT/scripts/pg-roots.sh" run "$v" "$PGI_ROOT" -- \
 		env ${PGI_REGRESS_TESTS:+PGI_REGRESS_TESTS="$PGI_REGRESS_TESTS"} \
+		${PGI_VERSION_GROUPS:+PGI_VERSION_GROUPS="$PGI_VERSION_GROUPS"} \
 		bash /src/test/versions/in-root.sh "$v" >"$log" 2>&1
 	# the root's logs next to the others
 	root=$("$PGI_ROOT/scripts/pg-roots.sh" path "$v")
