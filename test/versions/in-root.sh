@@ -3,7 +3,8 @@
 # the checkout at /src (read-only): copies it to /build, builds the extension, the collector and the
 # dashboard against that root's PostgreSQL and libraries (-Werror), installs the extension, then runs
 # as the postgres user: the regress group, the shape corpus, coexist (that version's
-# pg_stat_statements), clients (Prisma 7, knex, sequelize; the host's Node.js), collector, detection.
+# pg_stat_statements), clients (Prisma 7, knex, sequelize; the host's Node.js), collector, detection,
+# dashboard (its repository on that version's server, the root's Chromium for the page).
 #   PGI_VERSION_GROUPS="regress shapes"   only these (default: all of the above)
 # Prints "<part>: N passed, N failed" lines; test/groups/versions.sh adds them up.
 set -uo pipefail
@@ -31,13 +32,13 @@ as_postgres() {
 	runuser -u postgres -- env PATH="$PATH" HOME=/tmp LANG=C.UTF-8 PGI_ROOT=/build ${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"} \
 		PGI_PGBIN="$bin" PGI_OUT=/build/out ${PGI_REGRESS_TESTS:+PGI_REGRESS_TESTS="$PGI_REGRESS_TESTS"} "$@"
 }
-groups=${PGI_VERSION_GROUPS:-regress shapes coexist clients collector detection}
+groups=${PGI_VERSION_GROUPS:-regress shapes coexist clients collector detection dashboard}
 for g in $groups; do
 	t=$SECONDS
 	case $g in
 	regress | coexist) cmd=(bash test/groups/$g.sh) ;;
 	shapes) cmd=(bash test/versions/shapes.sh) ;;
-	clients | collector | detection) cmd=(bash test/$g/run.sh) ;;
+	clients | collector | detection | dashboard) cmd=(bash test/$g/run.sh) ;;
 	*) echo "$g: 0 passed, 1 failed (unknown group)"; continue ;;
 	esac
 	echo "== pg$v $g"
