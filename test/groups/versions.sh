@@ -7,6 +7,8 @@
 # Prints "pgNN: P passed, F failed" per version; the totals are test/run's.
 #   PGI_VERSIONS="17 19"      only these versions (default: 15 17 18 19)
 #   PGI_REGRESS_TESTS=...     as for the regress group
+#   PGI_VERSION_GROUPS="pgregress dashboard"   only these groups in the roots (in-root.sh's list;
+#                             default all); 15 runs its shape corpus only when shapes is among them
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 group=versions
@@ -31,6 +33,11 @@ report() {	# report VERSION LOG SECONDS
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
 	echo "pg$1: $p passed, $f failed ($3; log $2)"
+	# what each part cost (the "(Ns)" in-root.sh appends), so the matrix's time in CI stays visible
+	local times
+	times=$(sed -nE 's/^([A-Za-z0-9_./-]+): [0-9]+ passed, [0-9]+ failed.*\(([0-9]+)s[,)].*/\1 \2s/p' "$2" |
+		paste -sd, - | sed 's/,/, /g')
+	[[ -n "$times" ]] && echo "    times: $times"
 	if ((f > 0)); then
 		grep -E '^  FAIL|^build: 0' "$2" | head -20 | sed 's/^/    /'
 	fi
@@ -45,6 +52,11 @@ for v in $versions; do
 	t=$SECONDS
 	log=$out/pg$v.log
 	if [[ $v == 15 ]]; then
+		# the host's other groups (pgregress, dashboard, ...) are test/run's own; 15 adds only shapes
+		if [[ -n "${PGI_VERSION_GROUPS:-}" && " $PGI_VERSION_GROUPS " != *" shapes "* ]]; then
+			echo "pg15: not run (no shapes in PGI_VERSION_GROUPS; the host runs the other groups itself)"
+			continue
+		fi
 		if [[ -f "$PGI_ROOT/test/versions/shapes.sh" ]]; then
 			bash "$PGI_ROOT/test/versions/shapes.sh" >"$log" 2>&1
 		else
@@ -62,6 +74,7 @@ for v in $versions; do
 	tr=$((SECONDS - t))
 	"$PGI_ROOT/scripts/pg-roots.sh" run "$v" "$PGI_ROOT" -- \
 		env ${PGI_REGRESS_TESTS:+PGI_REGRESS_TESTS="$PGI_REGRESS_TESTS"} \
+		${PGI_VERSION_GROUPS:+PGI_VERSION_GROUPS="$PGI_VERSION_GROUPS"} \
 		bash /src/test/versions/in-root.sh "$v" >"$log" 2>&1
 	# the root's logs next to the others
 	root=$("$PGI_ROOT/scripts/pg-roots.sh" path "$v")
