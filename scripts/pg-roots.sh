@@ -10,7 +10,10 @@
 #
 #   17: trixie   18: sid   19: sid + experimental (19~rc1 at the time of writing)
 #   Each root holds that suite's postgresql-NN, postgresql-server-dev-NN, postgresql-NN-hypopg when
-#   the suite has it, and the build dependencies of scripts/install-deps.sh.
+#   the suite has it, the build dependencies of scripts/install-deps.sh, and what the pgregress and
+#   dashboard groups need (dpkg-dev for apt-get source, curl, valgrind, chromium).  The deb-src lines
+#   are left to scripts/pg-source.sh (it mirrors the deb lines, 19: experimental's too, the first
+#   time the pgregress group runs), so a root that never runs it never downloads the Sources indices.
 #
 # Roots live under $PGI_ROOTS_DIR (default /var/cache/pg_insights/roots)/pgNN.  A root counts as
 # present when its stamp matches the package list below; a partial one (an interrupted build) is
@@ -33,6 +36,10 @@ BUILD_PACKAGES=(
 	libgnutls28-dev zlib1g-dev make gcc python3 iproute2 procps bc ca-certificates
 	pgbouncer
 	build-essential debhelper fakeroot postgresql-server-dev-all
+	# pgregress: apt-get source unpacks with dpkg-source (dpkg-dev), the orig tarball is bzip2/xz
+	dpkg-dev bzip2 xz-utils
+	# dashboard: its suite drives curl, valgrind and a headless Chromium (Debian's, from the root's suite)
+	curl valgrind chromium
 )
 
 suite_of() {

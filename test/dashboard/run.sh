@@ -63,6 +63,9 @@ check "unreachable repository exits 1 with a clear error" bash -c \
 # ---- repository and dashboard ----
 pgi_cluster_start "shared_preload_libraries = 'pg_insights'" || { nok "cluster start"; exit 1; }
 pgi_sql "CREATE DATABASE pgi_repo" >/dev/null
+# the repository is on the server of $PGI_PGBIN (15 on the host, 17/18/19 in the version roots)
+is "repository server is $("$PGI_PGBIN/postgres" --version)" "$(pgi_sql 'SHOW server_version_num' | cut -c1-2)" \
+	"$("$PGI_PGBIN/postgres" --version | sed -nE 's/^postgres \(PostgreSQL\) ([0-9]+).*/\1/p')"
 REPO="host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=pgi_repo"
 KEYF=$OUT/api.key
 head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$KEYF"

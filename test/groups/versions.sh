@@ -35,6 +35,12 @@ report() {	# report VERSION LOG SECONDS
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
 	echo "pg$1: $p passed, $f failed ($3; log $2)"
+	# what each part cost (the "(Ns)" in-root.sh appends), so the matrix's time in CI stays visible
+	local times
+	times=$(sed -nE 's/^([A-Za-z0-9_./-]+): [0-9]+ passed, [0-9]+ failed.*\(([0-9]+)s[,)].*/\1 \2s/p' "$2" |
+		paste -sd, - | sed 's/,/, /g')
+	[[ -n "$times" ]] && echo "    times: $times"
+	grep -E '^  [a-z]+: not run' "$2" | sed 's/^/  /'
 	if ((f > 0)); then
 		grep -E '^  FAIL|^build: 0' "$2" | head -20 | sed 's/^/    /'
 	fi
@@ -50,6 +56,11 @@ for v in $versions; do
 	log=$out/pg$v.log
 	if [[ $v == 15 ]]; then
 		groups15=${PGI_VERSION_GROUPS:-shapes package}
+		# the host's other groups (pgregress, dashboard, ...) are test/run's own; 15 adds only these
+		if [[ " $groups15 " != *" shapes "* && " $groups15 " != *" package "* ]]; then
+			echo "pg15: not run (neither shapes nor package in PGI_VERSION_GROUPS; the host runs the other groups itself)"
+			continue
+		fi
 		: >"$log"
 		if [[ " $groups15 " == *" shapes "* ]]; then
 			if [[ -f "$PGI_ROOT/test/versions/shapes.sh" ]]; then

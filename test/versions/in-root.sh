@@ -3,10 +3,12 @@
 # the checkout at /src (read-only): copies it to /build, builds the extension, the collector and the
 # dashboard against that root's PostgreSQL and libraries (-Werror), installs the extension, then runs
 # as the postgres user: the regress group, the shape corpus, coexist (that version's
-# pg_stat_statements), clients (Prisma 7, knex, sequelize; the host's Node.js), collector, detection;
-# and, as root, package (test/versions/package.sh: the .deb of debian/ built, installed, used, purged).
+# pg_stat_statements), clients (Prisma 7, knex, sequelize; the host's Node.js), collector, detection,
+# pgregress (that version's own regression suite with and without pg_insights), dashboard (its
+# repository on that version's server, the root's Chromium for the page); and, as root, package
+# (test/versions/package.sh: the .deb of debian/ built, installed, used, purged).
 #   PGI_VERSION_GROUPS="regress shapes"   only these (default: all of the above)
-# Prints "<part>: N passed, N failed" lines; test/groups/versions.sh adds them up.
+# Prints "<part>: N passed, N failed" lines, each with its time; test/groups/versions.sh adds them up.
 set -uo pipefail
 v=$1
 bin=/usr/lib/postgresql/$v/bin
@@ -30,15 +32,41 @@ mkdir -p /build/out
 chown -R postgres: /build
 as_postgres() {
 	runuser -u postgres -- env PATH="$PATH" HOME=/tmp LANG=C.UTF-8 PGI_ROOT=/build ${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"} \
-		PGI_PGBIN="$bin" PGI_OUT=/build/out ${PGI_REGRESS_TESTS:+PGI_REGRESS_TESTS="$PGI_REGRESS_TESTS"} "$@"
+		PGI_PGBIN="$bin" PGI_OUT=/build/out ${PGI_REGRESS_TESTS:+PGI_REGRESS_TESTS="$PGI_REGRESS_TESTS"} \
+		PGI_PGREGRESS_BUILD="/var/cache/pg_insights/regress-build-$v" "$@"
 }
-groups=${PGI_VERSION_GROUPS:-regress shapes coexist clients collector detection package}
+groups=${PGI_VERSION_GROUPS:-regress shapes coexist clients collector detection pgregress dashboard package}
+# pgregress needs this version's PostgreSQL source, and apt-get source needs root while the groups
+# run as postgres: fetch it here, once per root (scripts/pg-source.sh keeps the unpacked tree in the
+# root's /var/cache/pg_insights/src, which outlives /build), rather than in scripts/pg-roots.sh, so a
+# root that never runs pgregress never downloads it and the root's stamp stays the package list.
+# regress.so and the spi modules are built by postgres into a directory of the root's cache too.
+if [[ " $groups " == *" pgregress "* ]]; then
+	t=$SECONDS
+	if srcdir=$(PGI_PGBIN=$bin bash /build/scripts/pg-source.sh 2>/build/out/pg-source.log); then
+		mkdir -p "/var/cache/pg_insights/regress-build-$v"
+		chown postgres: "/var/cache/pg_insights/regress-build-$v"
+		echo "source: 1 passed, 0 failed ($((SECONDS - t))s, $srcdir)"
+	elif grep -q 'could not download the' /build/out/pg-source.log &&
+		grep -q '404  Not Found' /build/out/pg-source.log; then
+		# the archive lists the source but does not serve it (seen for trixie's 17.12 and
+		# experimental's 19~rc1): nothing here can run the suite; said, not counted as passed
+		tail -3 /build/out/pg-source.log
+		echo "  pgregress: not run on pg$v (the archive did not serve the postgresql-$v source)"
+		groups=" $groups "
+		groups=${groups// pgregress / }
+	else
+		tail -5 /build/out/pg-source.log
+		echo "source: 0 passed, 1 failed ($((SECONDS - t))s, apt-get source postgresql-$v)"
+	fi
+fi
 for g in $groups; do
 	t=$SECONDS
 	case $g in
 	regress | coexist) cmd=(bash test/groups/$g.sh) ;;
 	shapes) cmd=(bash test/versions/shapes.sh) ;;
-	clients | collector | detection) cmd=(bash test/$g/run.sh) ;;
+	pgregress) cmd=(bash test/groups/pgregress.sh) ;;
+	clients | collector | detection | dashboard) cmd=(bash test/$g/run.sh) ;;
 	package) cmd=() ;;
 	*) echo "$g: 0 passed, 1 failed (unknown group)"; continue ;;
 	esac
