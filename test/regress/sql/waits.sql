@@ -9,8 +9,8 @@ SELECT q.query, w.wait_event_type, w.wait_event, w.share > 0.5 AS most
  WHERE q.query LIKE 'SELECT pg_sleep%' OR q.query LIKE 'SELECT count(*) > $1 AS counted%'
  GROUP BY 1, 2, 3, 4 HAVING bool_or(w.share > 0.5)
  ORDER BY q.query COLLATE "C";
--- the share of a shape's samples adds up to one
-SELECT bool_and(total = 1) AS shares_add_up
+-- the share of a shape's samples adds up to one (each rounded to 4 places)
+SELECT bool_and(abs(total - 1) < 0.001) AS shares_add_up
   FROM (SELECT shape_id, sum(share) AS total FROM insights.waits GROUP BY userid, dbid, shape_id) s;
 -- a backend between statements is not running one: no ClientRead sample
 SELECT count(*) AS idle_samples FROM insights.waits WHERE wait_event = 'ClientRead';
