@@ -77,6 +77,29 @@ sat_add(long long a, long long b)
 
 /* ---- statement execution ---- */
 
+/*
+ * Every statement of the dashboard ends with this sqlcommenter tag, so that
+ * pg_insights on a repository server counts it as its own (insights.info's
+ * own_calls) instead of showing the dashboard's queries as the user's.
+ */
+#define OWN_TAG " /*application='pg_insights_dashboard'*/"
+
+PGresult *
+repo_exec(PGconn *conn, const char *sql, int n, const char *const *params)
+{
+	size_t		len = strlen(sql);
+	char	   *tagged = malloc(len + sizeof(OWN_TAG));
+	PGresult   *res;
+
+	if (tagged == NULL)
+		return PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	memcpy(tagged, sql, len);
+	memcpy(tagged + len, OWN_TAG, sizeof(OWN_TAG));
+	res = PQexecParams(conn, tagged, n, NULL, params, NULL, NULL, 0);
+	free(tagged);
+	return res;
+}
+
 static bool
 run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out,
 	char *err, size_t errlen)
