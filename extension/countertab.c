@@ -107,6 +107,41 @@ pgi_countertab_add(PgiCounterTable *t, Oid userid, Oid dbid, uint64 shape_id,
 	pg_atomic_fetch_add_u64(&t->dropped, n);
 }
 
+/* A view's table must exist: the library was preloaded. */
+void
+pgi_countertab_require(const PgiCounterTable *t)
+{
+	if (t == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_insights must be loaded via shared_preload_libraries"),
+				 errhint("Add pg_insights to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+/*
+ * Slot i as a row, when it holds a key whose fields are written and a count
+ * above zero (a reset shape's slots keep their key at zero).
+ */
+bool
+pgi_countertab_read(PgiCounterTable *t, int i, PgiCounterRow *row)
+{
+	PgiCounterSlot *s = &t->slots[i];
+
+	if (pg_atomic_read_u64(&s->tag) == 0 || pg_atomic_read_u32(&s->ready) == 0)
+		return false;
+	pg_read_barrier();
+	row->count = pg_atomic_read_u64(&s->count);
+	if (row->count == 0)
+		return false;
+	row->last_at = (TimestampTz) pg_atomic_read_u64(&s->last_at);
+	row->userid = s->userid;
+	row->dbid = s->dbid;
+	row->shape_id = s->shape_id;
+	row->code = s->code;
+	row->toplevel = s->toplevel;
+	return true;
+}
+
 /*
  * Forget every counter, or one shape's.  Slots of one shape keep their key
  * (open addressing has no deletion) with the count at zero and are reused

@@ -6,6 +6,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "port/atomics.h"
 
 typedef struct PgiCounterSlot
@@ -28,10 +29,24 @@ typedef struct PgiCounterTable
 	PgiCounterSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } PgiCounterTable;
 
+/* a live slot as read by a view */
+typedef struct PgiCounterRow
+{
+	Oid			userid;
+	Oid			dbid;
+	uint64		shape_id;
+	uint32		code;
+	bool		toplevel;
+	uint64		count;
+	TimestampTz last_at;		/* 0: never */
+} PgiCounterRow;
+
 extern Size pgi_countertab_size(int nslots);
 extern PgiCounterTable *pgi_countertab_attach(const char *name, int nslots);
 extern void pgi_countertab_add(PgiCounterTable *t, Oid userid, Oid dbid, uint64 shape_id,
 							   bool toplevel, uint32 code, uint64 n, TimestampTz now);
+extern void pgi_countertab_require(const PgiCounterTable *t);
+extern bool pgi_countertab_read(PgiCounterTable *t, int i, PgiCounterRow *row);
 extern void pgi_countertab_reset(PgiCounterTable *t, bool all, uint64 shape_id);
 
 #endif							/* PGI_COUNTERTAB_H */

@@ -239,40 +239,29 @@ pg_insights_waits(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			i;
 
-	if (waittab == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("pg_insights must be loaded via shared_preload_libraries"),
-				 errhint("Add pg_insights to shared_preload_libraries in postgresql.conf and restart the server.")));
+	pgi_countertab_require(waittab);
 	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < waittab->size; i++)
 	{
-		PgiCounterSlot *s = &waittab->slots[i];
+		PgiCounterRow r;
 		Datum		values[WAITS_COLS];
 		bool		nulls[WAITS_COLS];
-		uint64		n;
-		TimestampTz last;
 		const char *type,
 				   *event;
 
-		if (pg_atomic_read_u64(&s->tag) == 0 || pg_atomic_read_u32(&s->ready) == 0)
+		if (!pgi_countertab_read(waittab, i, &r))
 			continue;
-		pg_read_barrier();
-		n = pg_atomic_read_u64(&s->count);
-		if (n == 0)
-			continue;
-		last = (TimestampTz) pg_atomic_read_u64(&s->last_at);
-		type = s->code == 0 ? "CPU" : pgstat_get_wait_event_type(s->code);
-		event = s->code == 0 ? "CPU" : pgstat_get_wait_event(s->code);
+		type = r.code == 0 ? "CPU" : pgstat_get_wait_event_type(r.code);
+		event = r.code == 0 ? "CPU" : pgstat_get_wait_event(r.code);
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = ObjectIdGetDatum(s->userid);
-		values[1] = ObjectIdGetDatum(s->dbid);
-		values[2] = Int64GetDatum((int64) s->shape_id);
+		values[0] = ObjectIdGetDatum(r.userid);
+		values[1] = ObjectIdGetDatum(r.dbid);
+		values[2] = Int64GetDatum((int64) r.shape_id);
 		values[3] = CStringGetTextDatum(type ? type : "???");
 		values[4] = CStringGetTextDatum(event ? event : "???");
-		values[5] = Int64GetDatum((int64) n);
-		if (last != 0)
-			values[6] = TimestampTzGetDatum(last);
+		values[5] = Int64GetDatum((int64) r.count);
+		if (r.last_at != 0)
+			values[6] = TimestampTzGetDatum(r.last_at);
 		else
 			nulls[6] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
