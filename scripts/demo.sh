@@ -7,6 +7,12 @@
 #   scripts/demo.sh            run, print, clean up        (make demo)
 #   scripts/demo.sh --serve    keep the cluster running until Ctrl-C
 set -euo pipefail
+# a script started in the background (`scripts/demo.sh --serve &`) inherits SIGINT ignored, and bash
+# cannot trap a signal that was ignored on entry: start again with the default disposition so Ctrl-C
+# (or kill -INT) reaches the trap below
+if [[ -z ${PGI_DEMO_SIGNALS_RESET:-} ]]; then
+	PGI_DEMO_SIGNALS_RESET=1 exec env --default-signal=INT,QUIT "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 serve=0
@@ -97,11 +103,14 @@ pgi_psql -d app -P pager=off -x -c "SELECT shapes, max_shapes, evictions, tagset
 echo "== Dashboard: http://127.0.0.1:$dash_port/   (collector log: $PGI_BASE/collector.log)"
 if ((serve)); then
 	echo "demo: running: psql -h $PGI_SOCK -p $PGI_PORT -U $PGI_SUPERUSER app; dashboard http://127.0.0.1:$dash_port/   (Ctrl-C to stop)"
-	trap 'exit 0' INT TERM
+	sleep_pid=
+	# the sleep is a child of ours: stop it too, or it outlives the demo by up to an hour
+	trap '[[ -n $sleep_pid ]] && kill "$sleep_pid" 2>/dev/null; exit 0' INT TERM
 	# wait (not a foreground sleep) returns as soon as a signal arrives
 	while :; do
 		sleep 3600 &
-		wait $!
+		sleep_pid=$!
+		wait "$sleep_pid" || true
 	done
 fi
 stop_daemons

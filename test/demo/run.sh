@@ -41,11 +41,15 @@ else
 	nok "dashboard page shows the demo's findings"; cat "$OUT/page.log"
 fi
 
-# Ctrl-C (SIGTERM here: a background job of a script ignores SIGINT): everything it started is
-# stopped and its temp files are gone
-kill -TERM -- -"$demo_pid" 2>/dev/null
+# Ctrl-C: SIGINT to the demo process alone (not its process group). It was started in the background
+# of this script, so it inherited SIGINT ignored; it must stop anyway, and leave no process of its
+# process group (daemons, postgres, its sleep) behind
+kill -INT "$demo_pid" 2>/dev/null
 for _ in $(seq 1 60); do kill -0 "$demo_pid" 2>/dev/null || break; sleep 0.5; done
-if kill -0 "$demo_pid" 2>/dev/null; then nok "demo stops on Ctrl-C"; kill -KILL -- -"$demo_pid"; else ok "demo stops on Ctrl-C"; fi
+if kill -0 "$demo_pid" 2>/dev/null; then nok "demo stops on SIGINT (started in the background)"; kill -KILL -- -"$demo_pid"; else ok "demo stops on SIGINT (started in the background)"; fi
+sleep 1
+left=$(pgrep -g "$demo_pid" -a 2>/dev/null)
+if [[ -z $left ]]; then ok "no process of the demo is left behind"; else nok "no process of the demo is left behind: $left"; kill -KILL -- -"$demo_pid" 2>/dev/null; fi
 if [[ -n "$base" && ! -e "$base" ]]; then ok "the demo's cluster directory is removed"; else nok "the demo's cluster directory is removed ($base)"; fi
 if pgrep -f "pg_insights_collector.*$base" >/dev/null || pgrep -f "pg_insights_dashboard.*$base" >/dev/null; then
 	nok "collector and dashboard stopped"
