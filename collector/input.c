@@ -57,7 +57,14 @@ MARK "SELECT userid, dbid, toplevel, shape_id, queryid, command, tables, calls, 
 " min_time, max_time, rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied,"
 " shared_blks_written, local_blks_hit, local_blks_read, temp_blks_read, temp_blks_written,"
 " blk_read_time, blk_write_time, wal_records, wal_fpi, wal_bytes, latency_histogram,"
-" " EPOCH_US("first_seen") ", " EPOCH_US("last_seen")
+" " EPOCH_US("first_seen") ", " EPOCH_US("last_seen") ","
+/* counters a server may not keep (NULL): 0 in the snapshot */
+" coalesce(local_blk_read_time, 0), coalesce(local_blk_write_time, 0), jit_functions,"
+" jit_generation_time, jit_inlining_count, jit_inlining_time, jit_optimization_count,"
+" jit_optimization_time, jit_emission_count, jit_emission_time, coalesce(jit_deform_count, 0),"
+" coalesce(jit_deform_time, 0), coalesce(parallel_workers_to_launch, 0),"
+" coalesce(parallel_workers_launched, 0), coalesce(wal_buffers_full, 0),"
+" coalesce(generic_plan_calls, 0), coalesce(custom_plan_calls, 0)"
 " FROM insights.queries_raw(false) WHERE dbid = %u%s" TAG;
 
 /* rows of one key (toplevel twins) come together: the window keeps them whole */
@@ -439,6 +446,23 @@ parse_shapes(Reading *r, PGresult *res, char *err, size_t errlen)
 		}
 		s->first_seen_us = ival(res, i, c++);
 		s->last_seen_us = ival(res, i, c++);
+		s->t[ST_LOCAL_READ] = dval(res, i, c++);
+		s->t[ST_LOCAL_WRITE] = dval(res, i, c++);
+		s->c[SC_JIT_FUNCTIONS] = ival(res, i, c++);
+		s->t[ST_JIT_GENERATION] = dval(res, i, c++);
+		s->c[SC_JIT_INLINING] = ival(res, i, c++);
+		s->t[ST_JIT_INLINING] = dval(res, i, c++);
+		s->c[SC_JIT_OPTIMIZATION] = ival(res, i, c++);
+		s->t[ST_JIT_OPTIMIZATION] = dval(res, i, c++);
+		s->c[SC_JIT_EMISSION] = ival(res, i, c++);
+		s->t[ST_JIT_EMISSION] = dval(res, i, c++);
+		s->c[SC_JIT_DEFORM] = ival(res, i, c++);
+		s->t[ST_JIT_DEFORM] = dval(res, i, c++);
+		s->c[SC_WORKERS_PLANNED] = ival(res, i, c++);
+		s->c[SC_WORKERS_LAUNCHED] = ival(res, i, c++);
+		s->c[SC_WAL_BUFFERS_FULL] = ival(res, i, c++);
+		s->c[SC_GENERIC_PLANS] = ival(res, i, c++);
+		s->c[SC_CUSTOM_PLANS] = ival(res, i, c++);
 	}
 	r->nshapes = n;
 	return true;

@@ -68,6 +68,23 @@ build_shape(Arena *a, const ShapeDeltaRow *d, int nhist)
 	s->first_seen_us = r->first_seen_us;
 	s->last_seen_us = r->last_seen_us;
 	s->recreated = d->recreated;
+	s->local_blk_read_time_ms = r->t[ST_LOCAL_READ];
+	s->local_blk_write_time_ms = r->t[ST_LOCAL_WRITE];
+	s->jit_functions = r->c[SC_JIT_FUNCTIONS];
+	s->jit_generation_time_ms = r->t[ST_JIT_GENERATION];
+	s->jit_inlining_count = r->c[SC_JIT_INLINING];
+	s->jit_inlining_time_ms = r->t[ST_JIT_INLINING];
+	s->jit_optimization_count = r->c[SC_JIT_OPTIMIZATION];
+	s->jit_optimization_time_ms = r->t[ST_JIT_OPTIMIZATION];
+	s->jit_emission_count = r->c[SC_JIT_EMISSION];
+	s->jit_emission_time_ms = r->t[ST_JIT_EMISSION];
+	s->jit_deform_count = r->c[SC_JIT_DEFORM];
+	s->jit_deform_time_ms = r->t[ST_JIT_DEFORM];
+	s->parallel_workers_to_launch = r->c[SC_WORKERS_PLANNED];
+	s->parallel_workers_launched = r->c[SC_WORKERS_LAUNCHED];
+	s->wal_buffers_full = r->c[SC_WAL_BUFFERS_FULL];
+	s->generic_plan_calls = r->c[SC_GENERIC_PLANS];
+	s->custom_plan_calls = r->c[SC_CUSTOM_PLANS];
 	return s;
 }
 

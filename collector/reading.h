@@ -50,6 +50,17 @@ typedef enum ShapeCounter
 	SC_WAL_RECORDS,
 	SC_WAL_FPI,
 	SC_WAL_BYTES,
+	/* 0 where the server does not keep them (Server.version_num says) */
+	SC_JIT_FUNCTIONS,
+	SC_JIT_INLINING,			/* executions that inlined, optimized, emitted, deformed */
+	SC_JIT_OPTIMIZATION,
+	SC_JIT_EMISSION,
+	SC_JIT_DEFORM,				/* 17+ */
+	SC_WORKERS_PLANNED,			/* 18+ */
+	SC_WORKERS_LAUNCHED,		/* 18+ */
+	SC_WAL_BUFFERS_FULL,		/* 18+ */
+	SC_GENERIC_PLANS,			/* 19+ */
+	SC_CUSTOM_PLANS,			/* 19+ */
 	SC_NCOUNTERS
 } ShapeCounter;
 
@@ -58,6 +69,13 @@ typedef enum ShapeTime
 	ST_TOTAL,
 	ST_BLK_READ,
 	ST_BLK_WRITE,
+	ST_LOCAL_READ,				/* 17+ */
+	ST_LOCAL_WRITE,				/* 17+ */
+	ST_JIT_GENERATION,
+	ST_JIT_INLINING,
+	ST_JIT_OPTIMIZATION,
+	ST_JIT_EMISSION,
+	ST_JIT_DEFORM,				/* 17+ */
 	ST_NTIMES
 } ShapeTime;
 

@@ -15,6 +15,10 @@
  *    ShmemInitHash takes one size, log_min_messages is per process type,
  *    and the scanner lost escape_string_warning and
  *    standard_conforming_strings (always on).
+ *  - Counters only newer servers keep (NULL in the views before): 17's
+ *    local block I/O times and JIT deform counter, 18's parallel workers
+ *    planned and launched and WAL buffers full, 19's plan origin (generic
+ *    or custom cached plan).
  */
 #ifndef PGI_COMPAT_H
 #define PGI_COMPAT_H
@@ -194,6 +198,50 @@ pgi_scanner_quiet(core_yy_extra_type *extra, bool standard_strings)
 #else
 #define PGI_BU_SHARED_READ_TIME(bu)		((bu)->blk_read_time)
 #define PGI_BU_SHARED_WRITE_TIME(bu)	((bu)->blk_write_time)
+#endif
+
+/* ---- counters that only newer servers keep ---- */
+
+#define PGI_HAS_LOCAL_BLK_TIME		(PG_VERSION_NUM >= 170000)
+#define PGI_HAS_JIT_DEFORM			(PG_VERSION_NUM >= 170000)
+#define PGI_HAS_PARALLEL_WORKERS	(PG_VERSION_NUM >= 180000)
+#define PGI_HAS_WAL_BUFFERS_FULL	(PG_VERSION_NUM >= 180000)
+#define PGI_HAS_PLAN_ORIGIN			(PG_VERSION_NUM >= 190000)
+
+/* where the plan of an execution came from (before 19: not known) */
+typedef enum PgiPlanOrigin
+{
+	PGI_PLAN_UNKNOWN = 0,
+	PGI_PLAN_GENERIC,			/* a cached generic plan */
+	PGI_PLAN_CUSTOM				/* a cached plan made for these parameters */
+} PgiPlanOrigin;
+
+#if PG_VERSION_NUM >= 170000
+#define PGI_BU_LOCAL_READ_MS(bu)	INSTR_TIME_GET_MILLISEC((bu)->local_blk_read_time)
+#define PGI_BU_LOCAL_WRITE_MS(bu)	INSTR_TIME_GET_MILLISEC((bu)->local_blk_write_time)
+#define PGI_JIT_DEFORM_MS(ji)		INSTR_TIME_GET_MILLISEC((ji)->deform_counter)
+#else
+#define PGI_BU_LOCAL_READ_MS(bu)	0.0
+#define PGI_BU_LOCAL_WRITE_MS(bu)	0.0
+#define PGI_JIT_DEFORM_MS(ji)		0.0
+#endif
+
+#if PG_VERSION_NUM >= 180000
+#define PGI_WU_BUFFERS_FULL(wu)		((wu)->wal_buffers_full)
+#define PGI_ES_WORKERS_PLANNED(es)	((es)->es_parallel_workers_to_launch)
+#define PGI_ES_WORKERS_LAUNCHED(es)	((es)->es_parallel_workers_launched)
+#else
+#define PGI_WU_BUFFERS_FULL(wu)		0
+#define PGI_ES_WORKERS_PLANNED(es)	0
+#define PGI_ES_WORKERS_LAUNCHED(es)	0
+#endif
+
+#if PG_VERSION_NUM >= 190000
+#define PGI_PLAN_ORIGIN(pstmt) \
+	((pstmt)->planOrigin == PLAN_STMT_CACHE_GENERIC ? PGI_PLAN_GENERIC : \
+	 (pstmt)->planOrigin == PLAN_STMT_CACHE_CUSTOM ? PGI_PLAN_CUSTOM : PGI_PLAN_UNKNOWN)
+#else
+#define PGI_PLAN_ORIGIN(pstmt)		PGI_PLAN_UNKNOWN
 #endif
 
 /* ---- the jumble's constant locations ---- */

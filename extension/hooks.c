@@ -13,6 +13,7 @@
 #include "access/xact.h"
 #include "executor/executor.h"
 #include "executor/instrument.h"
+#include "jit/jit.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
@@ -391,6 +392,8 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		PgiCaptured cap;
 		ExecSourceArg arg = {queryDesc};
 		TupleDesc	tupdesc = queryDesc->tupDesc;
+		EState	   *estate = queryDesc->estate;
+		JitInstrumentation jit;
 
 		/* make sure the totals are complete */
 		PGI_QUERY_INSTR_END(PGI_QUERY_INSTR(queryDesc));
@@ -409,9 +412,23 @@ pgi_ExecutorEnd(QueryDesc *queryDesc)
 		make_key(&key, shape_id, nesting_level == 0);
 		stats.now = GetCurrentTimestamp();
 		stats.time_ms = PGI_QUERY_INSTR_MS(PGI_QUERY_INSTR(queryDesc));
-		stats.rows = queryDesc->estate->es_processed;
+		stats.rows = estate->es_processed;
 		stats.bufusage = &PGI_QUERY_INSTR(queryDesc)->bufusage;
 		stats.walusage = &PGI_QUERY_INSTR(queryDesc)->walusage;
+		/* the leader's JIT work and its workers' (combined by the executor) */
+		stats.jit = NULL;
+		if (estate->es_jit != NULL || estate->es_jit_worker_instr != NULL)
+		{
+			memset(&jit, 0, sizeof(jit));
+			if (estate->es_jit != NULL)
+				InstrJitAgg(&jit, &estate->es_jit->instr);
+			if (estate->es_jit_worker_instr != NULL)
+				InstrJitAgg(&jit, estate->es_jit_worker_instr);
+			stats.jit = &jit;
+		}
+		stats.workers_planned = PGI_ES_WORKERS_PLANNED(estate);
+		stats.workers_launched = PGI_ES_WORKERS_LAUNCHED(estate);
+		stats.plan_origin = PGI_PLAN_ORIGIN(queryDesc->plannedstmt);
 		stats.row_width = queryDesc->plannedstmt->planTree->plan_width;
 		stats.ncolumns = (tupdesc && queryDesc->operation == CMD_SELECT) ? tupdesc->natts : 0;
 		stats.plan_json = (sampled_take(queryDesc) &&
@@ -531,6 +548,9 @@ pgi_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			qc->nprocessed : 0;
 		stats.bufusage = &bufusage;
 		stats.walusage = &walusage;
+		stats.jit = NULL;
+		stats.workers_planned = stats.workers_launched = 0;
+		stats.plan_origin = PGI_PLAN_UNKNOWN;
 		stats.row_width = 0;
 		stats.ncolumns = 0;
 		stats.plan_json = NULL;

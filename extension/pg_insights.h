@@ -116,6 +116,27 @@ typedef struct PgiCounters
 	int64		hist[PGI_HIST_BUCKETS];
 	int64		bytes;			/* estimated bytes returned: row width x rows */
 	int64		plan_samples;	/* executions whose plan was sampled */
+	/* 17+: local block I/O time (ms) */
+	double		local_blk_read_time;
+	double		local_blk_write_time;
+	/* JIT: functions compiled, executions that did each step, time (ms) */
+	int64		jit_functions;
+	double		jit_generation_time;
+	int64		jit_inlining_count;
+	double		jit_inlining_time;
+	int64		jit_optimization_count;
+	double		jit_optimization_time;
+	int64		jit_emission_count;
+	double		jit_emission_time;
+	int64		jit_deform_count;	/* 17+ */
+	double		jit_deform_time;
+	/* 18+ */
+	int64		parallel_workers_planned;
+	int64		parallel_workers_launched;
+	int64		wal_buffers_full;
+	/* 19+: executions of a cached generic / custom plan */
+	int64		generic_plan_calls;
+	int64		custom_plan_calls;
 } PgiCounters;
 
 typedef struct PgiShapeEntry
@@ -232,6 +253,10 @@ typedef struct PgiExecStats
 	const char *plan_json;		/* sampled plan, or NULL */
 	const struct BufferUsage *bufusage;
 	const struct WalUsage *walusage;
+	const struct JitInstrumentation *jit;	/* NULL: nothing was compiled */
+	int			workers_planned;	/* parallel workers (18+; else 0) */
+	int			workers_launched;
+	int			plan_origin;	/* PgiPlanOrigin */
 } PgiExecStats;
 
 /* What a new entry needs beyond its key (built only on a miss). */

@@ -24,6 +24,7 @@
 #include <math.h>
 
 #include "executor/instrument.h"
+#include "jit/jit.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -528,13 +529,35 @@ add_counters(PgiShapeEntry *e, const PgiExecStats *s)
 		c->blk_write_time += INSTR_TIME_GET_MILLISEC(PGI_BU_SHARED_WRITE_TIME(bu));
 		c->temp_blk_read_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_read_time);
 		c->temp_blk_write_time += INSTR_TIME_GET_MILLISEC(bu->temp_blk_write_time);
+		c->local_blk_read_time += PGI_BU_LOCAL_READ_MS(bu);
+		c->local_blk_write_time += PGI_BU_LOCAL_WRITE_MS(bu);
 	}
 	if (wu)
 	{
 		c->wal_records += wu->wal_records;
 		c->wal_fpi += wu->wal_fpi;
 		c->wal_bytes += wu->wal_bytes;
+		c->wal_buffers_full += PGI_WU_BUFFERS_FULL(wu);
 	}
+	if (s->jit)
+	{
+		const JitInstrumentation *ji = s->jit;
+
+		c->jit_functions += ji->created_functions;
+		c->jit_generation_time += INSTR_TIME_GET_MILLISEC(ji->generation_counter);
+		c->jit_inlining_count += !INSTR_TIME_IS_ZERO(ji->inlining_counter);
+		c->jit_inlining_time += INSTR_TIME_GET_MILLISEC(ji->inlining_counter);
+		c->jit_optimization_count += !INSTR_TIME_IS_ZERO(ji->optimization_counter);
+		c->jit_optimization_time += INSTR_TIME_GET_MILLISEC(ji->optimization_counter);
+		c->jit_emission_count += !INSTR_TIME_IS_ZERO(ji->emission_counter);
+		c->jit_emission_time += INSTR_TIME_GET_MILLISEC(ji->emission_counter);
+		c->jit_deform_count += PGI_JIT_DEFORM_MS(ji) > 0;
+		c->jit_deform_time += PGI_JIT_DEFORM_MS(ji);
+	}
+	c->parallel_workers_planned += s->workers_planned;
+	c->parallel_workers_launched += s->workers_launched;
+	c->generic_plan_calls += s->plan_origin == PGI_PLAN_GENERIC;
+	c->custom_plan_calls += s->plan_origin == PGI_PLAN_CUSTOM;
 	c->hist[pgi_hist_bucket(s->time_ms)]++;
 	if (s->row_width > 0)
 	{

@@ -35,7 +35,7 @@ PG_FUNCTION_INFO_V1(pg_insights_histogram_bounds);
 PG_FUNCTION_INFO_V1(pg_insights_reset);
 PG_FUNCTION_INFO_V1(pg_insights_shape_visible);
 
-#define QUERIES_COLS 44
+#define QUERIES_COLS 61
 #define ATTRIBUTION_COLS 22
 #define INFO_COLS 28
 
@@ -134,6 +134,38 @@ db_text(const char *s)
 	return copy;
 }
 
+/*
+ * The counters of newer servers, NULL where this server does not keep them
+ * (so that 0 always means "none happened").
+ */
+static void
+put_version_counters(const PgiCounters *c, Datum *values, bool *nulls, int *jp)
+{
+	int			j = *jp;
+
+#define PUT_IF(has, datum) \
+	do { if (has) values[j] = (datum); else nulls[j] = true; j++; } while (0)
+	PUT_IF(PGI_HAS_LOCAL_BLK_TIME, Float8GetDatum(c->local_blk_read_time));
+	PUT_IF(PGI_HAS_LOCAL_BLK_TIME, Float8GetDatum(c->local_blk_write_time));
+	values[j++] = Int64GetDatum(c->jit_functions);
+	values[j++] = Float8GetDatum(c->jit_generation_time);
+	values[j++] = Int64GetDatum(c->jit_inlining_count);
+	values[j++] = Float8GetDatum(c->jit_inlining_time);
+	values[j++] = Int64GetDatum(c->jit_optimization_count);
+	values[j++] = Float8GetDatum(c->jit_optimization_time);
+	values[j++] = Int64GetDatum(c->jit_emission_count);
+	values[j++] = Float8GetDatum(c->jit_emission_time);
+	PUT_IF(PGI_HAS_JIT_DEFORM, Int64GetDatum(c->jit_deform_count));
+	PUT_IF(PGI_HAS_JIT_DEFORM, Float8GetDatum(c->jit_deform_time));
+	PUT_IF(PGI_HAS_PARALLEL_WORKERS, Int64GetDatum(c->parallel_workers_planned));
+	PUT_IF(PGI_HAS_PARALLEL_WORKERS, Int64GetDatum(c->parallel_workers_launched));
+	PUT_IF(PGI_HAS_WAL_BUFFERS_FULL, Int64GetDatum(c->wal_buffers_full));
+	PUT_IF(PGI_HAS_PLAN_ORIGIN, Int64GetDatum(c->generic_plan_calls));
+	PUT_IF(PGI_HAS_PLAN_ORIGIN, Int64GetDatum(c->custom_plan_calls));
+#undef PUT_IF
+	*jp = j;
+}
+
 /* One row of insights.queries from a copied entry and its text. */
 static void
 put_query_row(ReturnSetInfo *rsinfo, PgiShapeEntry *e, const char *text,
@@ -204,6 +236,7 @@ put_query_row(ReturnSetInfo *rsinfo, PgiShapeEntry *e, const char *text,
 		values[j++] = TimestampTzGetDatum(e->plan_sampled_at);
 	else
 		nulls[j++] = true;
+	put_version_counters(c, values, nulls, &j);
 	Assert(j == QUERIES_COLS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }

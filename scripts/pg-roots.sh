@@ -9,7 +9,7 @@
 #                                                 inside root NN, SRC bind-mounted read-only at /src
 #
 #   17: trixie   18: sid   19: sid + experimental (19~rc1 at the time of writing)
-#   Each root holds that suite's postgresql-NN, postgresql-server-dev-NN, postgresql-NN-hypopg when
+#   Each root holds that suite's postgresql-NN, postgresql-server-dev-NN, postgresql-NN-hypopg and postgresql-NN-jit when
 #   the suite has it, the build dependencies of scripts/install-deps.sh, and what the pgregress and
 #   dashboard groups need (dpkg-dev for apt-get source, curl, valgrind, chromium).  The deb-src lines
 #   are left to scripts/pg-source.sh (it mirrors the deb lines, 19: experimental's too, the first
@@ -54,7 +54,7 @@ root_of() { echo "$ROOTS_DIR/pg$1"; }
 
 # the stamp records what the root was built with: change the list, the root is rebuilt
 stamp_of() {
-	printf '%s\n' "v1" "$(suite_of "$1")" "${BUILD_PACKAGES[*]}" "$MIRROR" | sha256sum | cut -c1-16
+	printf '%s\n' "v2" "$(suite_of "$1")" "${BUILD_PACKAGES[*]}" "$MIRROR" | sha256sum | cut -c1-16
 }
 
 need_root() {
@@ -164,6 +164,10 @@ build_root() {
 		shift
 		apt-get update -q
 		if apt-cache show "postgresql-$v-hypopg" >/dev/null 2>&1; then set -- "$@" "postgresql-$v-hypopg"; fi
+		# from 18 on Debian ships the LLVM JIT provider apart (the JIT counters are tested)
+		if apt-cache show "postgresql-$v-jit" >/dev/null 2>&1; then
+			if [[ $v == 19 ]]; then set -- "$@" "postgresql-$v-jit/experimental"; else set -- "$@" "postgresql-$v-jit"; fi
+		fi
 		apt-get install -y -q "$@"
 		apt-get clean
 		rm -rf /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Translation-*

@@ -48,7 +48,25 @@ CREATE FUNCTION insights.queries_raw(showtext boolean DEFAULT true,
     OUT columns integer,
     OUT plan_samples bigint,
     OUT plan jsonb,
-    OUT plan_sampled_at timestamptz
+    OUT plan_sampled_at timestamptz,
+    -- NULL where the server does not keep the counter (see README: per-version counters)
+    OUT local_blk_read_time double precision,     -- 17+
+    OUT local_blk_write_time double precision,    -- 17+
+    OUT jit_functions bigint,
+    OUT jit_generation_time double precision,
+    OUT jit_inlining_count bigint,
+    OUT jit_inlining_time double precision,
+    OUT jit_optimization_count bigint,
+    OUT jit_optimization_time double precision,
+    OUT jit_emission_count bigint,
+    OUT jit_emission_time double precision,
+    OUT jit_deform_count bigint,                  -- 17+
+    OUT jit_deform_time double precision,         -- 17+
+    OUT parallel_workers_to_launch bigint,        -- 18+
+    OUT parallel_workers_launched bigint,         -- 18+
+    OUT wal_buffers_full bigint,                  -- 18+
+    OUT generic_plan_calls bigint,                -- 19+
+    OUT custom_plan_calls bigint                  -- 19+
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pg_insights_queries'

@@ -383,6 +383,12 @@ echo "== two databases, --once JSON, SIGHUP"
 pgi_sql "CREATE DATABASE second" >/dev/null
 PGI_DB=second pgi_sql "CREATE EXTENSION pg_insights" >/dev/null
 PGI_DB=second pgi_sql "SELECT 1 AS in_second" >/dev/null
+# counters of newer servers travel in the snapshot: JIT (every version), generic plans (19+)
+PGI_DB=second pgi_sql "SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0;
+	SET jit_optimize_above_cost = 0; SELECT sum(g) AS jit_sum FROM generate_series(1, 1000) g;
+	SELECT sum(g) AS jit_sum FROM generate_series(1, 1000) g;
+	PREPARE gp AS SELECT count(*) AS generic_count FROM pg_class; SET plan_cache_mode = force_generic_plan;
+	EXECUTE gp; EXECUTE gp; EXECUTE gp" >/dev/null
 "$BIN" --dbname "$DSN" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=second" --once --output - --format json \
 	>"$WORK/two.json" 2>"$WORK/two.err"
 rc=$?
@@ -399,6 +405,23 @@ while i < len(t.rstrip()):
     o, i = d.raw_decode(t, i); n += 1
     while i < len(t) and t[i].isspace(): i += 1
 sys.exit(0 if n == 2 else 1)"
+	check "the snapshot carries JIT counters (2 executions inlined) and, on 19+, generic plan executions" python3 -c "
+import json, sys
+t = open('$WORK/two.json').read()
+d = json.JSONDecoder(); i = 0; shapes = []; vnum = 0
+while i < len(t.rstrip()):
+    o, i = d.raw_decode(t, i)
+    while i < len(t) and t[i].isspace(): i += 1
+    if o['server']['database'] == 'second':
+        shapes = o['shapes']; vnum = int(o['server']['version_num'])
+jit = [s for s in shapes if 'jit_sum' in s.get('text', '')]
+gp = [s for s in shapes if 'generic_count' in s.get('text', '') and s.get('command') == 'SELECT']
+ok = len(jit) == 1 and int(jit[0].get('jit_functions', 0)) > 0 and int(jit[0].get('jit_inlining_count', 0)) == 2 \\
+    and float(jit[0].get('jit_generation_time_ms', 0)) > 0
+want_generic = 3 if vnum >= 190000 else 0
+ok = ok and len(gp) == 1 and int(gp[0].get('generic_plan_calls', 0)) == want_generic
+print(vnum, jit, gp, file=sys.stderr)
+sys.exit(0 if ok else 1)"
 fi
 printf 'log_level = info\ninterval = 200ms\n' >"$WORK/hup.conf"
 "$BIN" --config "$WORK/hup.conf" --dbname "$DSN" --dashboard-url http://127.0.0.1:1 2>"$WORK/c8.log" &
