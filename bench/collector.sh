@@ -17,7 +17,7 @@ export PGI_ROOT=$ROOT
 SIZES=("$@")
 ((${#SIZES[@]})) || SIZES=(1000 10000)
 WINDOW=${BENCH_SECONDS:-15}
-BIN=$ROOT/collector/pg_insights_collector
+BIN=${PGI_COLLECTOR:-$ROOT/collector/pg_insights_collector}	# PGI_COLLECTOR: another build, to compare
 TOOLS=$ROOT/build/test/collector
 TICK=$(getconf CLK_TCK)
 

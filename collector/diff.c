@@ -100,6 +100,38 @@ attr_row_delta(const AttrRow *prev, const AttrRow *cur, bool force_zero, AttrRow
 	return from_zero;
 }
 
+/*
+ * Deltas of wait or error counters into out (room for ncur rows); returns
+ * how many are non-zero.  A counter that went down was reset: counted from
+ * zero.
+ */
+int
+count_rows_delta(const CountRow *prev, int nprev, const CountRow *cur, int ncur, bool force_zero,
+				 CountRow *out)
+{
+	HashMap    *idx = hm_create(sizeof(CountKey), (size_t) (nprev > 0 ? nprev : 1));
+	int			i,
+				n = 0;
+
+	for (i = 0; i < nprev; i++)
+		hm_put(idx, &prev[i].key, (size_t) i);
+	for (i = 0; i < ncur; i++)
+	{
+		size_t		pi;
+		int64_t		d = cur[i].count;
+
+		if (!force_zero && hm_get(idx, &cur[i].key, &pi))
+			d = counter_delta(prev[pi].count, cur[i].count);
+		if (d <= 0)
+			continue;
+		out[n] = cur[i];
+		out[n].count = d;
+		n++;
+	}
+	hm_free(idx);
+	return n;
+}
+
 void
 reading_carry_over(Reading *cur, const Reading *prev, bool shapes, bool attrs)
 {
@@ -433,6 +465,13 @@ diff_readings(const Reading *prev, const Reading *cur, const DiffOptions *opt)
 		hm_free(cidx);
 	}
 
+	ds->waits = arena_alloc(ds->arena, sizeof(CountRow) * (size_t) (cur->nwaits + 1));
+	ds->nwaits = count_rows_delta(prev ? prev->waits : NULL, prev ? prev->nwaits : 0,
+								  cur->waits, cur->nwaits, force_zero, ds->waits);
+	ds->errors = arena_alloc(ds->arena, sizeof(CountRow) * (size_t) (cur->nerrors + 1));
+	ds->nerrors = count_rows_delta(prev ? prev->errors : NULL, prev ? prev->nerrors : 0,
+								   cur->errors, cur->nerrors, force_zero, ds->errors);
+
 	free(matched);
 	free(usage);
 	hm_free(pidx);
@@ -456,6 +495,8 @@ reading_free(Reading *r)
 		return;
 	free(r->shapes);
 	free(r->attrs);
+	free(r->waits);
+	free(r->errors);
 	arena_free(r->arena);
 	free(r);
 }

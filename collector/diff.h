@@ -22,6 +22,8 @@ extern DeltaSet *diff_readings(const Reading *prev, const Reading *cur, const Di
 extern int64_t counter_delta(int64_t prev, int64_t cur);
 extern bool shape_row_delta(const ShapeRow *prev, const ShapeRow *cur, int nhist,
 							bool force_zero, ShapeRow *out);
+extern int	count_rows_delta(const CountRow *prev, int nprev, const CountRow *cur, int ncur,
+							 bool force_zero, CountRow *out);
 extern bool attr_row_delta(const AttrRow *prev, const AttrRow *cur, bool force_zero,
 						   AttrRow *out);
 

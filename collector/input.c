@@ -48,8 +48,20 @@ MARK "SELECT max_shapes, shapes, evictions, max_tagsets, tagsets, tagsets_droppe
 " tagset_evictions, texts_truncated, comments_rejected, tags_truncated, shape_cache_misses,"
 " max_query_length, shmem_bytes, " EPOCH_US("stats_reset") ","
 " " EPOCH_US("clock_timestamp()") ", " EPOCH_US("pg_postmaster_start_time()") ","
-" event_ring_size, events_written, events_dropped, events_write_dropped"
+" event_ring_size, events_written, events_dropped, events_write_dropped,"
+" wait_sample_rounds, waits_dropped, errors_dropped,"
+" coalesce((SELECT setting::int FROM pg_settings WHERE name = 'pg_insights.wait_sample_interval'), 0)"
 " FROM insights.info_raw()" TAG;
+
+/* %u: the database's oid; the label is the key of a CountRow (COUNT_LABEL_LEN) */
+static const char *const Q_WAITS =
+MARK "SELECT userid, dbid, shape_id, left(concat_ws(':', wait_event_type, wait_event), 79), samples,"
+" " EPOCH_US("last_sample_at")
+" FROM insights.waits_raw() WHERE dbid = %u" TAG;
+
+static const char *const Q_ERRORS =
+MARK "SELECT userid, dbid, shape_id, toplevel, left(sqlstate, 79), errors, " EPOCH_US("last_error_at")
+" FROM insights.errors_raw() WHERE dbid = %u" TAG;
 
 /* %u: the database's oid (the store is cluster-wide; each source reads its own database) */
 static const char *const Q_SHAPES =
@@ -393,6 +405,36 @@ parse_info(Reading *r, PGresult *res)
 	i->events_written = ival(res, 0, 17);
 	i->events_dropped = ival(res, 0, 18);
 	i->events_write_dropped = ival(res, 0, 19);
+	i->wait_sample_rounds = ival(res, 0, 20);
+	i->waits_dropped = ival(res, 0, 21);
+	i->errors_dropped = ival(res, 0, 22);
+	i->wait_sample_interval_ms = (int32_t) ival(res, 0, 23);
+}
+
+/* rows of Q_WAITS (errors false) or Q_ERRORS (errors true) */
+static CountRow *
+parse_counts(PGresult *res, bool errors, int *n)
+{
+	CountRow   *rows;
+	int			i;
+
+	*n = PQntuples(res);
+	rows = xcalloc((size_t) *n + 1, sizeof(CountRow));
+	for (i = 0; i < *n; i++)
+	{
+		CountRow   *c = &rows[i];
+		int			col = 3;
+
+		c->key.userid = (uint32_t) ival(res, i, 0);
+		c->key.dbid = (uint32_t) ival(res, i, 1);
+		c->key.shape_id = ival(res, i, 2);
+		if (errors)
+			c->key.toplevel = PQgetvalue(res, i, col++)[0] == 't';
+		snprintf(c->key.label, sizeof(c->key.label), "%s", PQgetvalue(res, i, col++));
+		c->count = ival(res, i, col++);
+		c->last_us = ival(res, i, col);
+	}
+	return rows;
 }
 
 static bool
@@ -648,6 +690,17 @@ source_read(Source *src, TextCache *tc, const Reading *prev, Reading **out, char
 	PQclear(res);
 	if (incremental)
 		reading_carry_over(r, prev, true, attrs_incremental);
+
+	snprintf(sql, sizeof(sql), Q_WAITS, src->id.dbid);
+	if ((res = run_query(src, sql, &st, err, errlen, "reading insights.waits_raw()")) == NULL)
+		goto fail;
+	r->waits = parse_counts(res, false, &r->nwaits);
+	PQclear(res);
+	snprintf(sql, sizeof(sql), Q_ERRORS, src->id.dbid);
+	if ((res = run_query(src, sql, &st, err, errlen, "reading insights.errors_raw()")) == NULL)
+		goto fail;
+	r->errors = parse_counts(res, true, &r->nerrors);
+	PQclear(res);
 
 	if (!fetch_texts(src, r, tc, &st, err, errlen))
 		goto fail;

@@ -17,6 +17,8 @@ typedef PgInsights__V1__AttributionDelta__TagsEntry PbTag;
 typedef PgInsights__V1__ExtensionInfo PbInfo;
 typedef PgInsights__V1__CollectorCounters PbCollector;
 typedef PgInsights__V1__DiffCounters PbDiff;
+typedef PgInsights__V1__WaitDelta PbWait;
+typedef PgInsights__V1__ErrorDelta PbError;
 
 /* protobuf-c wants char *, never NULL, for strings */
 static char *
@@ -176,6 +178,54 @@ build_finding(Arena *a, const StoredFinding *sf)
 	return f;
 }
 
+static PbWait *
+build_wait(Arena *a, const CountRow *r)
+{
+	static const PbWait init = PG_INSIGHTS__V1__WAIT_DELTA__INIT;
+	PbWait	   *w = arena_alloc(a, sizeof(PbWait));
+	const char *colon = strchr(r->key.label, ':');
+
+	*w = init;
+	w->shape_id = r->key.shape_id;
+	w->userid = r->key.userid;
+	w->dbid = r->key.dbid;
+	/* the label is "Type:Event", or "CPU" */
+	if (colon != NULL)
+	{
+		size_t		n = (size_t) (colon - r->key.label);
+
+		w->wait_event_type = arena_alloc(a, n + 1);
+		memcpy(w->wait_event_type, r->key.label, n);
+		w->wait_event_type[n] = '\0';
+		w->wait_event = arena_strdup(a, colon + 1);
+	}
+	else
+	{
+		w->wait_event_type = arena_strdup(a, r->key.label);
+		w->wait_event = arena_strdup(a, "");
+	}
+	w->samples = r->count;
+	w->last_sample_us = r->last_us;
+	return w;
+}
+
+static PbError *
+build_error(Arena *a, const CountRow *r)
+{
+	static const PbError init = PG_INSIGHTS__V1__ERROR_DELTA__INIT;
+	PbError    *e = arena_alloc(a, sizeof(PbError));
+
+	*e = init;
+	e->shape_id = r->key.shape_id;
+	e->userid = r->key.userid;
+	e->dbid = r->key.dbid;
+	e->toplevel = r->key.toplevel != 0;
+	e->sqlstate = arena_strdup(a, r->key.label);
+	e->errors = r->count;
+	e->last_error_us = r->last_us;
+	return e;
+}
+
 uint8_t *
 output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats *cs,
 			 const SnapshotMeta *meta, size_t *len, char *snap_id, size_t idlen)
@@ -230,6 +280,10 @@ output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats 
 	info.events_written = ds->info.events_written;
 	info.events_dropped = ds->info.events_dropped;
 	info.events_write_dropped = ds->info.events_write_dropped;
+	info.wait_sample_rounds = ds->info.wait_sample_rounds;
+	info.waits_dropped = ds->info.waits_dropped;
+	info.errors_dropped = ds->info.errors_dropped;
+	info.wait_sample_interval_ms = ds->info.wait_sample_interval_ms;
 
 	coll.polls = cs->polls;
 	coll.poll_failures = cs->poll_failures;
@@ -277,6 +331,15 @@ output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats 
 	s.attributions = arena_alloc(a, sizeof(PbAttr *) * (size_t) (ds->nattrs + 1));
 	for (i = 0; i < ds->nattrs; i++)
 		s.attributions[i] = build_attr(a, &ds->attrs[i]);
+
+	s.n_waits = (size_t) ds->nwaits;
+	s.waits = arena_alloc(a, sizeof(PbWait *) * (size_t) (ds->nwaits + 1));
+	for (i = 0; i < ds->nwaits; i++)
+		s.waits[i] = build_wait(a, &ds->waits[i]);
+	s.n_errors = (size_t) ds->nerrors;
+	s.errors = arena_alloc(a, sizeof(PbError *) * (size_t) (ds->nerrors + 1));
+	for (i = 0; i < ds->nerrors; i++)
+		s.errors[i] = build_error(a, &ds->errors[i]);
 
 	s.n_findings = (size_t) meta->nfindings;
 	s.findings = arena_alloc(a, sizeof(PgInsights__V1__Finding *) * (size_t) (meta->nfindings + 1));

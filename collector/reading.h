@@ -120,6 +120,29 @@ typedef struct AttrRow
 	int64_t		last_seen_us;
 } AttrRow;
 
+/*
+ * One counter of insights.waits (label "Type:Event" or "CPU", toplevel 0)
+ * or of insights.errors (label: the SQLSTATE).  Zero the key before filling
+ * (hashed as bytes).
+ */
+#define COUNT_LABEL_LEN 80
+typedef struct CountKey
+{
+	int64_t		shape_id;
+	uint32_t	userid;
+	uint32_t	dbid;
+	int32_t		toplevel;
+	char		label[COUNT_LABEL_LEN];
+	int32_t		pad;
+} CountKey;
+
+typedef struct CountRow
+{
+	CountKey	key;
+	int64_t		count;			/* samples or errors */
+	int64_t		last_us;		/* last sample or error */
+} CountRow;
+
 /* insights.info_raw() */
 typedef struct InfoRow
 {
@@ -141,6 +164,10 @@ typedef struct InfoRow
 	int64_t		events_written;
 	int64_t		events_dropped; /* passed by readers without an event */
 	int64_t		events_write_dropped;
+	int64_t		wait_sample_rounds;
+	int64_t		waits_dropped;
+	int64_t		errors_dropped;
+	int32_t		wait_sample_interval_ms;
 } InfoRow;
 
 /* Everything read in one poll of one database; strings live in the arena. */
@@ -154,6 +181,10 @@ typedef struct Reading
 	int			nshapes;
 	AttrRow    *attrs;
 	int			nattrs;
+	CountRow   *waits;
+	int			nwaits;
+	CountRow   *errors;
+	int			nerrors;
 	Arena	   *arena;
 } Reading;
 
@@ -196,6 +227,10 @@ typedef struct DeltaSet
 	int			nshapes;
 	AttrDeltaRow *attrs;
 	int			nattrs;
+	CountRow   *waits;			/* counts are deltas; rows with none left out */
+	int			nwaits;
+	CountRow   *errors;
+	int			nerrors;
 	DiffCounters counters;
 	Arena	   *arena;
 } DeltaSet;

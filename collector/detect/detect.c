@@ -130,14 +130,25 @@ detect_events_lost(const DetectState *st)
 	return st->events_lost;
 }
 
+/* in->shapes is sorted by shape_id (load_shapes): a binary search per lookup */
 DetShape *
 detect_shape(DetectInput *in, int64_t shape_id)
 {
-	int			i;
+	int			lo = 0,
+				hi = in->nshapes - 1;
 
-	for (i = 0; i < in->nshapes; i++)
-		if (in->shapes[i].shape_id == shape_id)
-			return &in->shapes[i];
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int64_t		id = in->shapes[mid].shape_id;
+
+		if (id == shape_id)
+			return &in->shapes[mid];
+		if (id < shape_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
 	return NULL;
 }
 
@@ -210,14 +221,25 @@ is_internal(char **tables, int ntables)
 	return true;
 }
 
+/* st->prev is in the previous poll's shape order, sorted by shape_id */
 static const PrevShape *
 find_prev(const DetectState *st, int64_t shape_id)
 {
-	int			i;
+	int			lo = 0,
+				hi = st->nprev - 1;
 
-	for (i = 0; i < st->nprev; i++)
-		if (st->prev[i].shape_id == shape_id)
-			return &st->prev[i];
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int64_t		id = st->prev[mid].shape_id;
+
+		if (id == shape_id)
+			return &st->prev[mid];
+		if (id < shape_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
 	return NULL;
 }
 
@@ -240,7 +262,7 @@ load_shapes(DetectInput *in, DetectState *st)
 		"       sum(q.calls), sum(q.total_time), sum(q.rows), sum(q.reads), sum(q.bytes),"
 		"       max(q.row_width), max(q.columns), min(a.who), min(a.pshape), bool_or(coalesce(a.own, false))"
 		"  FROM q LEFT JOIN a USING (shape_id)"
-		" GROUP BY q.shape_id" OWN;
+		" GROUP BY q.shape_id ORDER BY q.shape_id" OWN;
 	PGresult   *r = query(in->conn, sql, 0, NULL);
 	PrevShape  *next;
 	int			i;

@@ -389,6 +389,10 @@ PGI_DB=second pgi_sql "SET jit = on; SET jit_above_cost = 0; SET jit_inline_abov
 	SELECT sum(g) AS jit_sum FROM generate_series(1, 1000) g;
 	PREPARE gp AS SELECT count(*) AS generic_count FROM pg_class; SET plan_cache_mode = force_generic_plan;
 	EXECUTE gp; EXECUTE gp; EXECUTE gp" >/dev/null
+# wait samples and errors per shape travel too: a sleep (Timeout:PgSleep) and two unique violations
+PGI_DB=second pgi_sql "CREATE TABLE uv (id int PRIMARY KEY); INSERT INTO uv VALUES (1); SELECT pg_sleep(0.3) AS slept" >/dev/null
+PGI_DB=second pgi_sql "INSERT INTO uv VALUES (1)" >/dev/null 2>&1
+PGI_DB=second pgi_sql "INSERT INTO uv VALUES (1)" >/dev/null 2>&1
 "$BIN" --dbname "$DSN" --dbname "host=$PGI_SOCK port=$PGI_PORT dbname=second" --once --output - --format json \
 	>"$WORK/two.json" 2>"$WORK/two.err"
 rc=$?
@@ -421,6 +425,23 @@ ok = len(jit) == 1 and int(jit[0].get('jit_functions', 0)) > 0 and int(jit[0].ge
 want_generic = 3 if vnum >= 190000 else 0
 ok = ok and len(gp) == 1 and int(gp[0].get('generic_plan_calls', 0)) == want_generic
 print(vnum, jit, gp, file=sys.stderr)
+sys.exit(0 if ok else 1)"
+	check "the snapshot carries wait samples (pg_sleep: Timeout:PgSleep) and errors (2 x 23505) per shape" python3 -c "
+import json, sys
+t = open('$WORK/two.json').read()
+d = json.JSONDecoder(); i = 0; snap = None
+while i < len(t.rstrip()):
+    o, i = d.raw_decode(t, i)
+    while i < len(t) and t[i].isspace(): i += 1
+    if o['server']['database'] == 'second': snap = o
+ids = {s['shape_id']: s.get('text', '') for s in snap['shapes']}
+sleep = [w for w in snap.get('waits', []) if 'pg_sleep' in ids.get(w['shape_id'], '')]
+ps = sum(int(w['samples']) for w in sleep if w['wait_event_type'] == 'Timeout' and w['wait_event'] == 'PgSleep')
+ins = [e for e in snap.get('errors', []) if ids.get(e['shape_id'], '').startswith('INSERT INTO uv')]
+info = snap['info']
+ok = ps >= 10 and len(ins) == 1 and ins[0]['sqlstate'] == '23505' and int(ins[0]['errors']) == 2 \\
+    and int(info.get('wait_sample_interval_ms', 0)) == 10 and int(info.get('wait_sample_rounds', 0)) > 0
+print(ps, ins, info, file=sys.stderr)
 sys.exit(0 if ok else 1)"
 fi
 printf 'log_level = info\ninterval = 200ms\n' >"$WORK/hup.conf"

@@ -429,6 +429,48 @@ test_carry_over(void)
 	reading_free(b);
 }
 
+static CountRow
+count_row(int64_t shape_id, const char *label, int64_t n)
+{
+	CountRow	r;
+
+	memset(&r, 0, sizeof(r));
+	r.key.shape_id = shape_id;
+	r.key.userid = 10;
+	r.key.dbid = 5;
+	snprintf(r.key.label, sizeof(r.key.label), "%s", label);
+	r.count = n;
+	return r;
+}
+
+/* wait samples and errors: deltas per (shape, label), resets counted from zero */
+static void
+test_counts(void)
+{
+	CountRow	prev[2],
+				cur[4],
+				out[4];
+	int			n;
+
+	prev[0] = count_row(1, "IO:DataFileRead", 5);
+	prev[1] = count_row(1, "CPU", 3);
+	cur[0] = count_row(1, "CPU", 3);		/* unchanged: left out */
+	cur[1] = count_row(1, "IO:DataFileRead", 7);
+	cur[2] = count_row(2, "CPU", 4);		/* new */
+	cur[3] = count_row(1, "Lock:tuple", 0);
+	n = count_rows_delta(prev, 2, cur, 4, false, out);
+	CHECK("counts: two rows changed", n == 2);
+	CHECK("counts: delta of a known key", n == 2 && out[0].count == 2 && strcmp(out[0].key.label, "IO:DataFileRead") == 0);
+	CHECK("counts: a new key from zero", n == 2 && out[1].count == 4 && out[1].key.shape_id == 2);
+	cur[1].count = 1;			/* went down: reset */
+	n = count_rows_delta(prev, 2, cur, 4, false, out);
+	CHECK("counts: a counter that went down counts from zero", n == 2 && out[0].count == 1);
+	n = count_rows_delta(prev, 2, cur, 4, true, out);
+	CHECK("counts: after a stats reset every row is from zero", n == 3 && out[0].count == 3);
+	n = count_rows_delta(NULL, 0, cur, 4, false, out);
+	CHECK("counts: no previous reading: totals", n == 3);
+}
+
 int
 main(void)
 {
@@ -441,6 +483,7 @@ main(void)
 	test_carry_over();
 	test_exact_sums();
 	test_random_history();
+	test_counts();
 	printf("collector-unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
