@@ -402,9 +402,11 @@ api_queries(Ctx *c)
 		return error(c, 503, "repository query failed");
 	/* an empty page is one row of NULLs beside the hidden count */
 	empty = PQntuples(res) == 0 || PQgetisnull(res, 0, 1);
-	buf_printf(c->out, "{\"from\":%lld,\"to\":%lld,\"total\":%s,\"hidden_own\":%s,\"offset\":%lld,\"limit\":%lld,\"rows\":",
-			   c->from_ms, c->to_ms, empty ? "0" : PQgetvalue(res, 0, 1),
-			   PQntuples(res) ? PQgetvalue(res, 0, 0) : "0", offset, limit);
+	buf_printf(c->out, "{\"from\":%lld,\"to\":%lld,\"total\":", c->from_ms, c->to_ms);
+	json_pg_num(c->out, empty ? "0" : PQgetvalue(res, 0, 1));
+	buf_puts(c->out, ",\"hidden_own\":");
+	json_pg_num(c->out, PQntuples(res) ? PQgetvalue(res, 0, 0) : "0");
+	buf_printf(c->out, ",\"offset\":%lld,\"limit\":%lld,\"rows\":", offset, limit);
 	if (empty)
 		buf_puts(c->out, "[]");
 	else
