@@ -82,6 +82,8 @@ for k in "${KINDS[@]}"; do
 	rec=$( ((tp + fn)) && echo "scale=1; 100 * $tp / ($tp + $fn)" | bc || echo "-")
 	printf '%-20s %8s%% %8s%% %4d %4d %4d\n' "$k" "$prec" "$rec" "$tp" "$fp" "$fn"
 done
+echo "-- the demo's Prisma workload: one missing index, every statement it serves"
+source "$ROOT/test/detection/prisma_demo.sh"
 source "$ROOT/test/detection/resolve.sh"
 pgi_cluster_log_check || fail=$((fail + 1))
 echo "detection: $pass passed, $fail failed"
