@@ -10,6 +10,18 @@
 #define QUICK_REPEATED_CALLS 100		/* "repeated": at least this many executions in the range */
 #define QUICK_HIGH_READS_PER_CALL 100	/* "high reads": at least this many blocks per execution */
 #define QUICK_RECENT_SECONDS 300		/* "recent": seen in the last 5 minutes of the range */
+/*
+ * pg_insights' own statements on the monitored server, hidden from the list
+ * and the table filter unless own=1: anything on the insights schema (the
+ * demo's and a user's report queries), the extension's own DDL and function
+ * calls, and bare transaction control (BEGIN, COMMIT, ROLLBACK), which is no
+ * query to optimize.  The collector's statements never reach the store.
+ */
+#define OWN_SHAPE_SQL \
+	"(EXISTS (SELECT 1 FROM unnest(s.tables) ot WHERE ot LIKE 'insights.%')" \
+	" OR s.query ~* '^\\s*(begin|start\\s+transaction|commit|end|rollback|abort)\\M[a-z ,]*;?\\s*$'" \
+	" OR (coalesce(cardinality(s.tables), 0) = 0 AND s.query ~*" \
+	"  '(\\m(create|drop|alter)\\s+extension\\s+(if\\s+(not\\s+)?exists\\s+)?\"?pg_insights\\M|\\minsights\\.[a-z_]+\\s*\\()'))"
 #define FINE_READS_PER_CALL 100			/* below these a shape without findings "looks fine" */
 #define FINE_AVG_MS 50
 
@@ -280,6 +292,15 @@ static const struct
 	{"findings", "open_findings"},
 };
 
+/* own=1 (or true) lists pg_insights' own statements too */
+static const char *
+show_own(const Ctx *c)
+{
+	const char *v = arg(c, "own");
+
+	return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) ? "t" : "f";
+}
+
 static int
 api_queries(Ctx *c)
 {
@@ -295,7 +316,8 @@ api_queries(Ctx *c)
 	static const char *const quick_names[4] = {"repeated", "high_reads", "recent", "findings"};
 	Buf			sql,
 				page_p95;
-	bool		by_p95;
+	bool		by_p95,
+				empty;
 	PGresult   *res;
 	size_t		i;
 	int			rc = resolve_source(c);
@@ -338,44 +360,57 @@ api_queries(Ctx *c)
 		buf_puts(&sql, "NULL::bigint[]");
 	buf_printf(&sql, " AS hist FROM pgi.shape_stats WHERE source_id = $1::int"
 			   "  AND bucket >= pgi.us($2::bigint) AND bucket < pgi.us($3::bigint) GROUP BY shape_id),"
-			   " f AS (SELECT shape_id, count(*) AS n FROM pgi.findings"
+			   /* the quick filters agree with the findings: a repeated-query or N+1 finding is "repeated",
+			      a missing index "high reads", whatever the counts in the range */
+			   " f AS (SELECT shape_id, count(*) AS n, bool_or(kind IN ('repeated_query', 'n_plus_one')) AS repeated,"
+			   "  bool_or(kind = 'missing_index') AS unindexed FROM pgi.findings"
 			   "  WHERE source_id = $1::int AND status = 'open' GROUP BY shape_id),"
 			   " r AS (SELECT a.shape_id, s.query, s.tables, s.model_action, a.calls, a.total_ms,"
 			   "  a.total_ms / nullif(a.calls, 0) AS avg_ms, a.hist, a.reads,"
 			   "  a.reads::float8 / nullif(a.calls, 0) AS reads_per_call, a.rows,"
 			   "  a.rows::float8 / nullif(a.calls, 0) AS rows_per_call, a.last_seen,"
-			   "  coalesce(f.n, 0) AS open_findings%s"
+			   "  coalesce(f.n, 0) AS open_findings, %s AS own%s"
 			   "  FROM agg a JOIN pgi.shapes s ON s.source_id = $1::int AND s.shape_id = a.shape_id"
 			   "  LEFT JOIN f ON f.shape_id = a.shape_id"
 			   "  WHERE a.calls > 0"
 			   "   AND ($4::text IS NULL OR s.tables @> ARRAY[$4::text])"
 			   "   AND ($5::text IS NULL OR strpos(lower(s.query), lower($5::text)) > 0"
 			   "        OR strpos(lower(coalesce(s.model_action, '')), lower($5::text)) > 0)"
-			   "   AND (NOT $6::bool OR a.calls >= %d)"
-			   "   AND (NOT $7::bool OR a.reads >= %d * a.calls)"
+			   "   AND (NOT $6::bool OR a.calls >= %d OR coalesce(f.repeated, false))"
+			   "   AND (NOT $7::bool OR a.reads >= %d * a.calls OR coalesce(f.unindexed, false))"
 			   "   AND (NOT $8::bool OR a.last_seen >= least(pgi.us($3::bigint), now()) - interval '%d seconds')"
 			   "   AND (NOT $9::bool OR f.n > 0)),"
-			   " page AS (SELECT count(*) OVER () AS total, * FROM r ORDER BY %s %s NULLS LAST, shape_id"
-			   "  LIMIT $10::bigint OFFSET $11::bigint)"
-			   " SELECT total, shape_id::text AS shape_id, query, array_to_json(tables) AS tables, model_action,"
+			   " page AS (SELECT count(*) OVER () AS total, * FROM r WHERE $12::bool OR NOT own"
+			   "  ORDER BY %s %s NULLS LAST, shape_id LIMIT $10::bigint OFFSET $11::bigint)"
+			   /* how many own statements the filter hid: said on the page, never dropped silently */
+			   " SELECT h.hidden, total, shape_id::text AS shape_id, query, array_to_json(tables) AS tables, model_action,"
 			   "  calls, total_ms, avg_ms, %s AS p95_ms, reads, reads_per_call, rows, rows_per_call,"
 			   "  (extract(epoch FROM last_seen) * 1000)::bigint AS last_seen, open_findings AS findings"
-			   " FROM page ORDER BY %s %s NULLS LAST, page.shape_id",
-			   by_p95 ?
+			   " FROM (SELECT count(*) FILTER (WHERE own AND NOT $12::bool) AS hidden FROM r) h LEFT JOIN page ON true"
+			   " ORDER BY %s %s NULLS LAST, page.shape_id",
+			   OWN_SHAPE_SQL, by_p95 ?
 			   ", pgi.hist_quantile(a.hist, (SELECT hist_bounds FROM pgi.sources WHERE source_id = $1::int), 0.95)"
 			   " AS p95_ms" : "",
 			   QUICK_REPEATED_CALLS, QUICK_HIGH_READS_PER_CALL, QUICK_RECENT_SECONDS,
 			   sort_expr, dir,
 			   by_p95 ? "p95_ms" : page_p95.data, sort_expr, dir);
-	res = query(c, sql.data, 11, (const char *const[]) {c->source, c->from_us, c->to_us, arg(c, "table"),
-				arg(c, "q"), flags[0], flags[1], flags[2], flags[3], lim, off});
+	res = query(c, sql.data, 12, (const char *const[]) {c->source, c->from_us, c->to_us, arg(c, "table"),
+				arg(c, "q"), flags[0], flags[1], flags[2], flags[3], lim, off, show_own(c)});
 	buf_free(&sql);
 	buf_free(&page_p95);
 	if (res == NULL)
 		return error(c, 503, "repository query failed");
-	buf_printf(c->out, "{\"from\":%lld,\"to\":%lld,\"total\":%s,\"offset\":%lld,\"limit\":%lld,\"rows\":",
-			   c->from_ms, c->to_ms, PQntuples(res) ? PQgetvalue(res, 0, 0) : "0", offset, limit);
-	emit_rows(c->out, res, "ssjsnnnnnnnnnn", 1);
+	/* an empty page is one row of NULLs beside the hidden count */
+	empty = PQntuples(res) == 0 || PQgetisnull(res, 0, 1);
+	buf_printf(c->out, "{\"from\":%lld,\"to\":%lld,\"total\":", c->from_ms, c->to_ms);
+	json_pg_num(c->out, empty ? "0" : PQgetvalue(res, 0, 1));
+	buf_puts(c->out, ",\"hidden_own\":");
+	json_pg_num(c->out, PQntuples(res) ? PQgetvalue(res, 0, 0) : "0");
+	buf_printf(c->out, ",\"offset\":%lld,\"limit\":%lld,\"rows\":", offset, limit);
+	if (empty)
+		buf_puts(c->out, "[]");
+	else
+		emit_rows(c->out, res, "ssjsnnnnnnnnnn", 2);
 	buf_putc(c->out, '}');
 	PQclear(res);
 	return 200;
@@ -480,8 +515,11 @@ api_query_detail(Ctx *c, const char *shape)
 				 " parent_query, array_to_json(tables) AS tables, evidence::text AS evidence, suggestion, fix_sql,"
 				 " expected_impact, prompt, occurrences,"
 				 " (extract(epoch FROM first_seen) * 1000)::bigint AS first_seen,"
-				 " (extract(epoch FROM last_seen) * 1000)::bigint AS last_seen"
-				 " FROM pgi.findings WHERE source_id = $1::int AND shape_id = $2::bigint"
+				 " (extract(epoch FROM last_seen) * 1000)::bigint AS last_seen,"
+				 /* the parent's caller, for the prompt ("once per row of prisma.user.findMany") */
+				 " (SELECT p.model_action FROM pgi.shapes p WHERE p.source_id = f.source_id"
+				 "   AND p.shape_id = f.parent_shape_id) AS parent_model_action"
+				 " FROM pgi.findings f WHERE source_id = $1::int AND shape_id = $2::bigint"
 				 " ORDER BY status = 'open' DESC, CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1"
 				 " ELSE 2 END, kind", 2, (const char *const[]) {c->source, shape});
 	if (stats == NULL || series == NULL || attr == NULL || find == NULL)
@@ -509,7 +547,7 @@ api_query_detail(Ctx *c, const char *shape)
 	buf_puts(c->out, ",\"attribution\":");
 	emit_rows(c->out, attr, "jsssssssssnnnnn", 0);
 	buf_puts(c->out, ",\"findings\":");
-	emit_rows(c->out, find, "ssssssjjssssnnn", 0);
+	emit_rows(c->out, find, "ssssssjjssssnnns", 0);
 	buf_putc(c->out, ',');
 	if (PQntuples(stats) == 1)
 		emit_verdict(c->out, stats, open);
@@ -560,8 +598,9 @@ api_tables(Ctx *c)
 	if (rc)
 		return rc;
 	res = query(c, "SELECT coalesce(array_to_json(array_agg(DISTINCT t ORDER BY t)), '[]')"
-				" FROM pgi.shapes, unnest(tables) AS t WHERE source_id = $1::int",
-				1, (const char *const[]) {c->source});
+				" FROM pgi.shapes s, unnest(s.tables) AS t WHERE s.source_id = $1::int"
+				"  AND ($2::bool OR NOT " OWN_SHAPE_SQL ")",
+				2, (const char *const[]) {c->source, show_own(c)});
 	if (res == NULL)
 		return error(c, 503, "repository query failed");
 	buf_puts(c->out, "{\"tables\":");

@@ -25,7 +25,7 @@ static const OptionDef option_defs[] = {
 	{"ui-auth", "MODE", "(off; required off loopback)", "token:SECRET or basic:USER:PASSWORD; SECRET/USER:PASSWORD may be @FILE"},
 	{"tls-cert", "FILE", "(none)", "PEM certificate: serve HTTPS (with --tls-key)"},
 	{"tls-key", "FILE", "(none)", "PEM private key of --tls-cert"},
-	{"web-dir", "DIR", "(installed next to the binary)", "directory of index.html, app.js, style.css and vendor/"},
+	{"web-dir", "DIR", "(installed next to the binary)", "directory of index.html, evidence.js, app.js, style.css and vendor/"},
 	{"retention", "DURATION", "7d", "history kept; older buckets are deleted"},
 	{"downsample-1m-after", "DURATION", "1h", "10 s buckets older than this are merged into 1 min buckets"},
 	{"downsample-10m-after", "DURATION", "1d", "1 min buckets older than this are merged into 10 min buckets"},

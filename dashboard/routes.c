@@ -29,6 +29,7 @@ typedef struct Asset
 static Asset assets_template[] = {
 	{"/", "index.html", "text/html; charset=utf-8", NULL, 0},
 	{"/index.html", "index.html", "text/html; charset=utf-8", NULL, 0},
+	{"/evidence.js", "evidence.js", "text/javascript; charset=utf-8", NULL, 0},
 	{"/app.js", "app.js", "text/javascript; charset=utf-8", NULL, 0},
 	{"/style.css", "style.css", "text/css; charset=utf-8", NULL, 0},
 	{"/favicon.svg", "favicon.svg", "image/svg+xml", NULL, 0},

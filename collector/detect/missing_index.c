@@ -79,17 +79,26 @@ typedef struct Candidate
 	double		before;
 	double		after;
 	bool		validated;
-	bool		done;
+	bool		few;			/* fewer calls than index_min_calls: only joins a group */
+	bool		skip;			/* another scan of a shape already in its group */
 } Candidate;
 
+/* With hypopg, the planner must see the index cut the statement's cost by 10% or more. */
+static bool
+planner_agrees(DetectInput *in, Candidate *c, const char *create)
+{
+	c->validated = catalog_hypothetical_costs(in, c->shape ? c->shape->query : NULL, create,
+											  &c->before, &c->after);
+	return !(c->validated && c->after >= c->before * 0.9);
+}
+
 /*
- * One finding per index: the shape with the most time carries it, and its
- * evidence lists every shape the same index serves (one fix, one finding).
+ * The finding of one member c of a group (the candidates sharing one CREATE
+ * INDEX): its own scan's numbers, and every shape the same index serves.
  */
 static void
-emit(DetectInput *in, Candidate *cands, int ncands, int lead)
+emit(DetectInput *in, Candidate *cands, int ncands, const Candidate *c)
 {
-	Candidate  *c = &cands[lead];
 	const DetScan *scan = c->scan;
 	DetShape   *s = c->shape;
 	const char *fk;
@@ -103,8 +112,12 @@ emit(DetectInput *in, Candidate *cands, int ncands, int lead)
 	if ((f = detect_add(in, "missing_index", s->shape_id)) == NULL)
 		return;
 	fk = catalog_unindexed_fk(in, scan->relation, c->cols[0]);
-	f->severity = (c->removed_frac >= 0.99 && s->calls >= 100) ||
-		has_finding(in, "n_plus_one", s->shape_id) ? "critical" : "warning";
+	/* a statement with few calls shares the cause but weighs less: ranked below its siblings */
+	if (c->few)
+		f->severity = "info";
+	else
+		f->severity = (c->removed_frac >= 0.99 && s->calls >= 100) ||
+			has_finding(in, "n_plus_one", s->shape_id) ? "critical" : "warning";
 
 	sbuf_init(&b);
 	sbuf_printf(&b, "{\"relation\":");
@@ -129,22 +142,16 @@ emit(DetectInput *in, Candidate *cands, int ncands, int lead)
 		sbuf_printf(&b, ",\"unindexed_foreign_key\":");
 		sbuf_json_str(&b, fk);
 	}
-	/* every shape this index serves */
+	/* every shape this index serves, this one first */
 	sbuf_printf(&b, ",\"serves\":[");
-	for (j = 0; j < ncands; j++)
+	for (j = -1; j < ncands; j++)
 	{
-		Candidate  *o = &cands[j];
+		const Candidate *o = j < 0 ? c : &cands[j];
 
-		if (j != lead && (o->done || strcmp(o->create, c->create) != 0))
+		if (j >= 0 && (o == c || o->skip || strcmp(o->create, c->create) != 0))
 			continue;
-		if (j != lead && o->shape == s)
+		if (o != c)
 		{
-			o->done = true;		/* another scan of the same statement */
-			continue;
-		}
-		if (j != lead)
-		{
-			o->done = true;
 			others++;
 			if (other_query == NULL)
 				other_query = o->shape->query;
@@ -195,6 +202,13 @@ emit(DetectInput *in, Candidate *cands, int ncands, int lead)
 	f->expected_impact = sbuf_steal(&b);
 }
 
+/*
+ * Same cause, same verdict: every shape one index would serve gets the
+ * finding, so none of them reads as fine.  A shape with fewer calls than
+ * index_min_calls passes every other test (large table, filter removing
+ * most rows, no index leading with the columns, the planner agreeing) and
+ * is reported only when a shape with enough calls needs the same index.
+ */
 void
 detect_missing_index(DetectInput *in)
 {
@@ -212,7 +226,7 @@ detect_missing_index(DetectInput *in)
 		double		scanned = scan->rows + scan->removed;
 		Sbuf		create;
 
-		if (s == NULL || s->internal || s->calls < cfg->index_min_calls)
+		if (s == NULL || s->internal || s->calls <= 0)
 			continue;
 		if (strcmp(scan->scan, "seq") != 0 && strcmp(scan->scan, "index") != 0)
 			continue;
@@ -233,34 +247,43 @@ detect_missing_index(DetectInput *in)
 			catalog_quote_ident(&create, c->cols[j]);
 		}
 		sbuf_printf(&create, ")");
+		c->few = s->calls < cfg->index_min_calls;
+		c->scan = scan;
+		c->shape = s;
 		c->before = c->after = -1;
-		c->validated = catalog_hypothetical_costs(in, s->query, create.data, &c->before, &c->after);
-		/* the planner says the index would not help: say nothing */
-		if (c->validated && c->after >= c->before * 0.9)
+		/* a shape with few calls asks the planner only once a sibling justifies the index (below) */
+		if (!c->few && !planner_agrees(in, c, create.data))
 		{
 			free(create.data);
+			memset(c, 0, sizeof(*c));
 			continue;
 		}
 		c->create = sbuf_steal(&create);
-		c->scan = scan;
-		c->shape = s;
 		ncands++;
 	}
 
-	/* leads first: the shape with the most time in each group of one index */
+	/* one shape, one member of a group: its first scan that needs this index */
+	for (i = 0; i < ncands; i++)
+		for (j = 0; j < i && !cands[i].skip; j++)
+			if (!cands[j].skip && cands[j].shape == cands[i].shape &&
+				strcmp(cands[j].create, cands[i].create) == 0)
+				cands[i].skip = true;
 	for (i = 0; i < ncands; i++)
 	{
-		int			lead = i;
+		bool		justified = false;
 
-		if (cands[i].done)
+		if (cands[i].skip)
 			continue;
-		for (j = i + 1; j < ncands; j++)
-			if (!cands[j].done && strcmp(cands[j].create, cands[i].create) == 0 &&
-				cands[j].shape->total_ms > cands[lead].shape->total_ms)
-				lead = j;
-		cands[lead].done = true;
-		emit(in, cands, ncands, lead);
+		for (j = 0; j < ncands && !justified; j++)
+			justified = !cands[j].skip && !cands[j].few && strcmp(cands[j].create, cands[i].create) == 0;
+		if (justified && cands[i].few && !planner_agrees(in, &cands[i], cands[i].create))
+			justified = false;
+		if (!justified)
+			cands[i].skip = true;	/* neither reported nor listed as served */
 	}
+	for (i = 0; i < ncands; i++)
+		if (!cands[i].skip)
+			emit(in, cands, ncands, &cands[i]);
 	for (i = 0; i < ncands; i++)
 		free(cands[i].create);
 	free(cands);

@@ -223,7 +223,7 @@
     const r = listRange();
     return Object.assign(srcParams(), {
       from: r.from, to: r.to, sort: state.sort, dir: state.dir, table: state.table, q: state.q,
-      quick: [...state.quick].join(','), offset: state.offset, limit: PAGE,
+      quick: [...state.quick].join(','), offset: state.offset, limit: PAGE, own: PgiEvidence.showOwn() ? 1 : '',
     });
   }
 
@@ -234,6 +234,7 @@
     try { res = await api('queries', listParams()); } catch (e) { setStatus('Query list: ' + e.message, true); return; }
     if (seq !== state.listSeq) return;
     state.total = res.total;
+    PgiEvidence.setHidden(res.hidden_own);
     renderList(res.rows);
     const end = Math.min(state.offset + res.rows.length, res.total);
     $('list-count').textContent = fmtInt(res.total) + ' statement shape' + (res.total === 1 ? '' : 's');
@@ -270,7 +271,7 @@
       if (state.detail && state.detail.shape.shape_id === r.shape_id) tr.classList.add('current');
       const flag = cell(tr, r.findings > 0 ? '⚑' : '', 'c-flag' + (r.findings > 0 ? ' has' : ''), r.findings, 'findings');
       if (r.findings > 0) flag.title = r.findings + ' open finding' + (r.findings === 1 ? '' : 's');
-      const sql = cell(tr, r.query, 'c-sql', null, 'query');
+      const sql = cell(tr, PgiEvidence.label(r.query, r.model_action), 'c-sql', r.query, 'query');
       sql.title = r.query;
       cell(tr, r.model_action || '', 'c-model', r.model_action, 'model_action');
       cell(tr, fmtMs(r.avg_ms), 'num', r.avg_ms, 'avg_ms');
@@ -330,7 +331,7 @@
       fmtNum(s.rows_per_call) + ' rows per call. Tables: ' + ((d.shape.tables || []).join(', ') || 'none') + '.';
   }
 
-  function renderFinding(f) {
+  function renderFinding(f, shape) {
     const box = el('article', 'finding sev-' + (f.severity || 'info'));
     const h = el('h4');
     h.appendChild(el('span', 'kind', KINDS[f.kind] || f.kind));
@@ -344,16 +345,7 @@
       p.appendChild(el('code', null, f.parent_query));
       box.appendChild(p);
     }
-    const ev = f.evidence && typeof f.evidence === 'object' ? Object.entries(f.evidence) : [];
-    if (ev.length) {
-      box.appendChild(el('h5', null, 'Evidence'));
-      const dl = el('dl', 'evidence');
-      for (const [k, v] of ev) {
-        dl.appendChild(el('dt', null, k.replace(/_/g, ' ')));
-        dl.appendChild(el('dd', null, typeof v === 'number' ? fmtNum(v) : (typeof v === 'string' ? v : JSON.stringify(v))));
-      }
-      box.appendChild(dl);
-    }
+    box.appendChild(PgiEvidence.render(f, shape));
     if (f.fix_sql) {
       const h5 = el('h5', null, 'Change ');
       const b = el('button', 'copy', 'Copy fix');
@@ -399,7 +391,7 @@
       const tags = a.tags && typeof a.tags === 'object' ? Object.entries(a.tags) : [];
       if (tags.length) {
         const ul = el('ul', 'tags');
-        for (const [k, v] of tags) ul.appendChild(el('li', null, k + '=' + v));
+        for (const [k, v] of tags) ul.appendChild(el('li', null, PgiEvidence.tagText(k, v)));
         det.appendChild(ul);
       }
       tr.appendChild(det);
@@ -451,14 +443,14 @@
     verdict.textContent = d.verdict.text;
     verdict.classList.add(d.verdict.level || (d.verdict.needs_optimization ? 'bad' : 'good'));
     const fl = f('findings');
-    for (const x of d.findings) fl.appendChild(renderFinding(x));
-    const open = d.findings.find((x) => x.status === 'open' && x.prompt) || d.findings.find((x) => x.prompt);
-    f('prompt').textContent = open ? open.prompt : fallbackPrompt(d);
+    for (const x of d.findings) fl.appendChild(renderFinding(x, d.shape));
+    const promptText = PgiEvidence.prompt(d) || fallbackPrompt(d);
+    f('prompt').textContent = promptText;
     f('sql').textContent = d.shape.query;
     f('attribution').appendChild(renderAttribution(d.attribution));
     f('hist').appendChild(renderHist(s));
     for (const b of frag.querySelectorAll('button[data-copy]')) {
-      b.addEventListener('click', () => copyText(b.dataset.copy === 'prompt' ? (open ? open.prompt : fallbackPrompt(d)) : d.shape.query, b));
+      b.addEventListener('click', () => copyText(b.dataset.copy === 'prompt' ? promptText : d.shape.query, b));
     }
     if (state.charts.shape) { state.charts.shape.destroy(); delete state.charts.shape; }
     body.replaceChildren(frag);
@@ -524,7 +516,7 @@
 
   async function loadTables() {
     if (!state.source) return;
-    const res = await api('tables', srcParams());
+    const res = await api('tables', Object.assign(srcParams(), { own: PgiEvidence.showOwn() ? 1 : '' }));
     const sel = $('table');
     sel.replaceChildren(el('option', null, 'All tables'));
     sel.firstChild.value = '';
@@ -612,6 +604,7 @@
         state.offset = 0; loadList();
       });
     }
+    PgiEvidence.mountOwnToggle(document.querySelector('.filters'), () => { state.offset = 0; loadTables().then(loadList); });
     $('table').addEventListener('change', () => { state.table = $('table').value; state.offset = 0; loadList(); });
     let debounce = null;
     $('q').addEventListener('input', () => {

@@ -98,6 +98,93 @@ static const ShapeDef evil[] = {
 		"<script>alert(11)</script>", "Prompt with <script>alert(12)</script> and '); DROP TABLE pgi.totals; --", 0},
 };
 
+
+/*
+ * The "evidence" scenario (--scenario evidence, sent once): the demo's Prisma reads of "Post" by
+ * the unindexed "authorId" (an N+1 loop that also misses the index, a count and an include query
+ * the same index serves), one finding of every kind with the evidence the collector writes, a
+ * repeated query run 90 times, and pg_insights' own statements (a report query on insights.*,
+ * BEGIN, COMMIT, a call of insights.reset()) that the list hides by default.
+ */
+static const ShapeDef evidence_shapes[] = {
+	{2001, "SELECT \"public\".\"Post\".\"id\", \"public\".\"Post\".\"title\", \"public\".\"Post\".\"body\", \"public\".\"Post\".\"authorId\", \"public\".\"Post\".\"created_at\" FROM \"public\".\"Post\" WHERE \"public\".\"Post\".\"authorId\" = $1 OFFSET $2", "SELECT", "public.Post", 60, 5.025, 10, 1482, 9,
+		"db_driver=prisma;prismaQuery=Post.findMany:eyJ3aGVyZSI6eyJhdXRob3JJZCI6eyIkdHlwZSI6IlBhcmFtIiwidmFsdWUiOnsibmFtZSI6IiUxIiwidHlwZSI6IkludCJ9fX19",
+		"Post", "findMany", "{\"where\":{\"authorId\":{\"$type\":\"Param\"}}}", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	{2002, "SELECT \"public\".\"User\".\"id\" FROM \"public\".\"User\" WHERE 1=1 ORDER BY \"public\".\"User\".\"id\" ASC LIMIT $1 OFFSET $2", "SELECT", "public.User", 3, 0.4, 20, 3, 6,
+		"db_driver=prisma;prismaQuery=User.findMany:e30", "User", "findMany", "{}", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	{2003, "SELECT COUNT(*) FROM (SELECT \"public\".\"Post\".\"id\" FROM \"public\".\"Post\" WHERE \"public\".\"Post\".\"authorId\" = $1 OFFSET $2) AS \"sub\"", "SELECT", "public.Post", 3, 4.7, 1, 1482, 9,
+		"db_driver=prisma;prismaQuery=Post.aggregate", "Post", "aggregate", "", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	{2004, "SELECT \"public\".\"Post\".\"id\", \"public\".\"Post\".\"title\", \"public\".\"Post\".\"body\", \"public\".\"Post\".\"authorId\" FROM \"public\".\"Post\" WHERE \"public\".\"Post\".\"authorId\" IN ($1 /*, ... */) OFFSET $2", "SELECT", "public.Post", 3, 5.1, 400, 1482, 9,
+		"db_driver=prisma;prismaQuery=User.findMany", "User", "findMany", "", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	{2005, "SELECT name, price FROM products WHERE sku = $1", "SELECT", "public.products", 90, 0.08, 1, 2, 3,
+		"route=/product/:sku", "", "", "", "/product/:sku", "", "", "",
+		"repeated_query", "info",
+		"{\"identical_executions\":90,\"requests\":90,\"window_s\":1.250,\"time_ms\":7.200,\"rows_per_call\":1.0}",
+		"The same statement with the same arguments ran 90 times in 1250 ms across 90 requests. Cache the result in the application (or reuse it within a request) and invalidate it when the underlying rows change.",
+		NULL, "Up to 89 of 90 executions (7.12 ms of database time in this window) avoided.", "stored prompt 2005", 0},
+	{2006, "SELECT id, title FROM \"Post\" ORDER BY created_at, id LIMIT $1 OFFSET $2", "SELECT", "public.Post", 24, 2.0, 20, 300, 8,
+		"route=/posts;db_driver=knex:3.3.0", "", "", "", "/posts", "", "", "",
+		"offset_pagination", "warning",
+		"{\"pages\":[{\"offset\":0,\"reads\":4.0,\"mean_ms\":0.050,\"executions\":3},{\"offset\":32000,\"reads\":880.0,\"mean_ms\":6.400,\"executions\":3}],\"reads_first_page\":4.0,\"reads_deepest_page\":880.0,\"ms_first_page\":0.050,\"ms_deepest_page\":6.400,\"deepest_offset\":32000}",
+		"OFFSET makes the server produce and discard every earlier row.", NULL, "Every page costs what the first one does.", "stored prompt 2006", 0},
+	{2007, "SELECT * FROM products WHERE stock > $1 ORDER BY id LIMIT $2", "SELECT", "public.products", 30, 1.5, 200, 60, 7,
+		"", "", "", "", "", "", "", "",
+		"over_fetching", "warning",
+		"{\"columns\":14,\"row_width_bytes\":812,\"rows_per_call\":200.0,\"bytes_per_call\":162400,\"select_star\":true,\"future_signal\":{\"share\":0.25,\"source\":\"test\"}}",
+		"Each call returns 14 columns. Select only the columns the caller uses instead of SELECT *.", NULL, "About 80% fewer bytes.", "stored prompt 2007", 0},
+	{2008, "SELECT u.id, u.name, p.id, p.title, p.body FROM \"User\" u JOIN \"Post\" p ON p.\"authorId\" = u.id ORDER BY u.id", "SELECT",
+		"public.User,public.Post", 3, 80.0, 40000, 1700, 12,
+		"", "", "", "", "", "", "", "",
+		"large_nested_read", "warning",
+		"{\"relations\":2,\"rows_per_call\":40000.0,\"bytes_per_call\":9600000,\"reads_per_call\":1700.0,\"calls\":3}",
+		"One call reads 2 relations and returns 40000 rows.", NULL, "Smaller reads.", "stored prompt 2008", 0},
+	{2009, "SELECT begin_at FROM events WHERE id = $1", "SELECT", "public.events", 5, 0.1, 1, 3, 4,
+		"", "", "", "", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	/* pg_insights' own */
+	{2101, "SELECT calls, round(mean_time::numeric, $1) AS mean_ms, reads, rows FROM insights.queries q ORDER BY total_time DESC LIMIT $2",
+		"SELECT", "insights.queries", 2, 3.0, 1, 10, 9, "", "", "", "", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	{2102, "BEGIN", "BEGIN", "", 40, 0.01, 0, 0, 0, "", "", "", "", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	{2103, "COMMIT", "COMMIT", "", 40, 0.02, 0, 0, 1, "", "", "", "", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+	{2104, "SELECT insights.reset()", "SELECT", "", 1, 0.5, 1, 2, 5, "", "", "", "", "", "", "", "",
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0},
+};
+
+/* findings beyond the one a ShapeDef carries: a second finding of a shape, parent texts */
+typedef struct FindingDef
+{
+	int64_t		shape;
+	const char *kind;
+	const char *severity;
+	const char *evidence;
+	const char *suggestion;
+	const char *fix_sql;
+	const char *impact;
+	int64_t		parent;
+	const char *parent_query;
+} FindingDef;
+
+static const FindingDef evidence_findings[] = {
+	{2001, "n_plus_one", "critical",
+		"{\"loops\":3,\"repeats_per_request_avg\":20.0,\"repeats_per_request_max\":20,\"child_time_ms\":301.500,\"parent_rows\":20,"
+		"\"grouped_by\":\"backend_burst\",\"loops_by\":{\"trace_id\":0,\"transaction\":0,\"backend_burst\":3},\"ambiguous_loops\":0,"
+		"\"confidence\":\"medium\",\"unindexed_foreign_key\":\"Post_authorId_fkey\",\"events_lost\":4,"
+		"\"measured\":{\"calls\":60,\"reads_per_call\":1482.00,\"mean_ms\":5.0250}}",
+		"This statement ran 20 times per request, once per row of its parent query (prisma.user.findMany). Load the related rows in one statement instead: a JOIN, or one query with WHERE <key> = ANY($1) over the parent ids (batching). With Prisma, fetch the relation in the parent call with `include` (or `relationLoadStrategy: \"join\"`) instead of one prisma.post.findMany call per row. The loop filters on foreign key Post_authorId_fkey, which has no index.",
+		"CREATE INDEX CONCURRENTLY ON public.\"Post\" (\"authorId\");", "About 20 round trips per request become 1; the loop cost 100.50 ms per request in 3 loop(s) measured.",
+		2002, "SELECT \"public\".\"User\".\"id\" FROM \"public\".\"User\" WHERE 1=1 ORDER BY \"public\".\"User\".\"id\" ASC LIMIT $1 OFFSET $2"},
+	{2001, "missing_index", "critical", "{\"relation\":\"public.Post\",\"scan\":\"seq\",\"index_columns\":[\"authorId\"],\"rows_per_scan\":200.0,\"removed_per_scan\":39800.0,\"removed_fraction\":0.9950,\"table_rows\":40000,\"calls\":60,\"reads_per_call\":1482.0,\"planner\":{\"cost_before\":1981.93,\"cost_after\":551.94,\"hypothetical_index\":true},\"unindexed_foreign_key\":\"Post_authorId_fkey\",\"serves\":[{\"shape_id\":\"2001\",\"calls\":60,\"total_ms\":301.500,\"query\":\"SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\", \\\"public\\\".\\\"Post\\\".\\\"title\\\", \\\"public\\\".\\\"Post\\\".\\\"body\\\", \\\"public\\\".\\\"Post\\\".\\\"authorId\\\", \\\"public\\\".\\\"Post\\\".\\\"created_at\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" = $1 OFFSET $2\"},{\"shape_id\":\"2003\",\"calls\":3,\"total_ms\":14.100,\"query\":\"SELECT COUNT(*) FROM (SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" = $1 OFFSET $2) AS \\\"sub\\\"\"},{\"shape_id\":\"2004\",\"calls\":3,\"total_ms\":15.300,\"query\":\"SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\", \\\"public\\\".\\\"Post\\\".\\\"title\\\", \\\"public\\\".\\\"Post\\\".\\\"body\\\", \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" IN ($1 /*, ... */) OFFSET $2\"}],\"measured\":{\"calls\":60,\"reads_per_call\":1482.00,\"mean_ms\":5.0250}}", "Each execution reads the whole table and its filter throws away 99.5% of the rows scanned (39800 of 40000). Add an index on public.Post (authorId). Post_authorId_fkey is a foreign key without an index.", "CREATE INDEX CONCURRENTLY ON public.\"Post\" (\"authorId\");", "The planner's cost drops from 1981.9 to 551.9 (-72%) with a hypothetical index (hypopg). Reads per call should fall from about 1482 to a few index pages plus the 200.0 rows returned, in 3 statement shapes.", 0, ""},
+	{2003, "missing_index", "info", "{\"relation\":\"public.Post\",\"scan\":\"seq\",\"index_columns\":[\"authorId\"],\"rows_per_scan\":200.0,\"removed_per_scan\":39800.0,\"removed_fraction\":0.9950,\"table_rows\":40000,\"calls\":3,\"reads_per_call\":1482.0,\"planner\":{\"cost_before\":1981.93,\"cost_after\":551.94,\"hypothetical_index\":true},\"unindexed_foreign_key\":\"Post_authorId_fkey\",\"serves\":[{\"shape_id\":\"2003\",\"calls\":3,\"total_ms\":14.100,\"query\":\"SELECT COUNT(*) FROM (SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" = $1 OFFSET $2) AS \\\"sub\\\"\"},{\"shape_id\":\"2001\",\"calls\":60,\"total_ms\":301.500,\"query\":\"SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\", \\\"public\\\".\\\"Post\\\".\\\"title\\\", \\\"public\\\".\\\"Post\\\".\\\"body\\\", \\\"public\\\".\\\"Post\\\".\\\"authorId\\\", \\\"public\\\".\\\"Post\\\".\\\"created_at\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" = $1 OFFSET $2\"},{\"shape_id\":\"2004\",\"calls\":3,\"total_ms\":15.300,\"query\":\"SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\", \\\"public\\\".\\\"Post\\\".\\\"title\\\", \\\"public\\\".\\\"Post\\\".\\\"body\\\", \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" IN ($1 /*, ... */) OFFSET $2\"}],\"measured\":{\"calls\":3,\"reads_per_call\":1482.00,\"mean_ms\":5.0250}}", "Each execution reads the whole table and its filter throws away 99.5% of the rows scanned (39800 of 40000). Add an index on public.Post (authorId). Post_authorId_fkey is a foreign key without an index.", "CREATE INDEX CONCURRENTLY ON public.\"Post\" (\"authorId\");", "The planner's cost drops from 1981.9 to 551.9 (-72%) with a hypothetical index (hypopg). Reads per call should fall from about 1482 to a few index pages plus the 200.0 rows returned, in 3 statement shapes.", 0, ""},
+	{2004, "missing_index", "info", "{\"relation\":\"public.Post\",\"scan\":\"seq\",\"index_columns\":[\"authorId\"],\"rows_per_scan\":200.0,\"removed_per_scan\":39800.0,\"removed_fraction\":0.9950,\"table_rows\":40000,\"calls\":3,\"reads_per_call\":1482.0,\"planner\":{\"cost_before\":1981.93,\"cost_after\":551.94,\"hypothetical_index\":true},\"unindexed_foreign_key\":\"Post_authorId_fkey\",\"serves\":[{\"shape_id\":\"2004\",\"calls\":3,\"total_ms\":15.300,\"query\":\"SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\", \\\"public\\\".\\\"Post\\\".\\\"title\\\", \\\"public\\\".\\\"Post\\\".\\\"body\\\", \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" IN ($1 /*, ... */) OFFSET $2\"},{\"shape_id\":\"2001\",\"calls\":60,\"total_ms\":301.500,\"query\":\"SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\", \\\"public\\\".\\\"Post\\\".\\\"title\\\", \\\"public\\\".\\\"Post\\\".\\\"body\\\", \\\"public\\\".\\\"Post\\\".\\\"authorId\\\", \\\"public\\\".\\\"Post\\\".\\\"created_at\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" = $1 OFFSET $2\"},{\"shape_id\":\"2003\",\"calls\":3,\"total_ms\":14.100,\"query\":\"SELECT COUNT(*) FROM (SELECT \\\"public\\\".\\\"Post\\\".\\\"id\\\" FROM \\\"public\\\".\\\"Post\\\" WHERE \\\"public\\\".\\\"Post\\\".\\\"authorId\\\" = $1 OFFSET $2) AS \\\"sub\\\"\"}],\"measured\":{\"calls\":3,\"reads_per_call\":1482.00,\"mean_ms\":5.0250}}", "Each execution reads the whole table and its filter throws away 99.5% of the rows scanned (39800 of 40000). Add an index on public.Post (authorId). Post_authorId_fkey is a foreign key without an index.", "CREATE INDEX CONCURRENTLY ON public.\"Post\" (\"authorId\");", "The planner's cost drops from 1981.9 to 551.9 (-72%) with a hypothetical index (hypopg). Reads per call should fall from about 1482 to a few index pages plus the 200.0 rows returned, in 3 statement shapes.", 0, ""},
+};
+
 typedef struct Args
 {
 	const char *scenario;
@@ -231,7 +318,7 @@ add_shape(PgInsights__V1__Snapshot *s, const ShapeDef *def, int k, int64_t end_u
 			f->tables[i] = strdup(d->tables[i]);
 		f->evidence_json = strdup(def->evidence);
 		f->suggestion = strdup(def->suggestion);
-		f->fix_sql = strdup(def->fix_sql);
+		f->fix_sql = strdup(def->fix_sql ? def->fix_sql : "");
 		f->expected_impact = strdup(def->impact);
 		f->prompt = strdup(def->prompt);
 		f->status = strdup("open");
@@ -241,6 +328,44 @@ add_shape(PgInsights__V1__Snapshot *s, const ShapeDef *def, int k, int64_t end_u
 		f->dbid = 5;
 		s->findings[s->n_findings++] = f;
 	}
+}
+
+/* a finding of shape def->shape, as the collector ships it */
+static void
+add_finding(PgInsights__V1__Snapshot *s, const FindingDef *def, int k, int64_t end_us)
+{
+	PgInsights__V1__Finding *f = malloc(sizeof(*f));
+	PgInsights__V1__ShapeDelta *d = NULL;
+
+	for (size_t i = 0; i < s->n_shapes; i++)
+		if (s->shapes[i]->shape_id == def->shape)
+			d = s->shapes[i];
+	if (d == NULL)
+		die("finding of an unknown shape");
+	pg_insights__v1__finding__init(f);
+	f->id = malloc(64);
+	snprintf(f->id, 64, "%s-%lld", def->kind, (long long) def->shape);
+	f->kind = strdup(def->kind);
+	f->shape_id = def->shape;
+	f->parent_shape_id = def->parent;
+	f->severity = strdup(def->severity);
+	f->query = strdup(d->text);
+	f->parent_query = strdup(def->parent_query);
+	f->n_tables = d->n_tables;
+	f->tables = calloc(d->n_tables + 1, sizeof(char *));
+	for (size_t i = 0; i < d->n_tables; i++)
+		f->tables[i] = strdup(d->tables[i]);
+	f->evidence_json = strdup(def->evidence);
+	f->suggestion = strdup(def->suggestion);
+	f->fix_sql = strdup(def->fix_sql ? def->fix_sql : "");
+	f->expected_impact = strdup(def->impact);
+	f->prompt = strdup("stored prompt");
+	f->status = strdup("open");
+	f->first_seen_us = end_us - 600 * 1000000LL;
+	f->last_seen_us = end_us - 1000000;
+	f->occurrences = k + 1;
+	f->dbid = 5;
+	s->findings[s->n_findings++] = f;
 }
 
 static void
@@ -308,6 +433,8 @@ main(int argc, char **argv)
 	PgInsights__V1__Server srv = PG_INSIGHTS__V1__SERVER__INIT;
 	const ShapeDef *defs = basic;
 	size_t		ndefs = sizeof(basic) / sizeof(basic[0]);
+	const FindingDef *extra = NULL;
+	size_t		nextra = 0;
 	size_t		len,
 				i;
 	uint8_t    *buf;
@@ -356,14 +483,21 @@ main(int argc, char **argv)
 		defs = evil;
 		ndefs = 1;
 	}
+	else if (strcmp(a.scenario, "evidence") == 0)
+	{
+		defs = evidence_shapes;
+		ndefs = sizeof(evidence_shapes) / sizeof(evidence_shapes[0]);
+		extra = evidence_findings;
+		nextra = sizeof(evidence_findings) / sizeof(evidence_findings[0]);
+	}
 	else if (strcmp(a.scenario, "bench") == 0)
 		defs = NULL, ndefs = (size_t) a.nshapes;
 	else if (strcmp(a.scenario, "basic") != 0)
-		die("scenario: basic, evil or bench");
+		die("scenario: basic, evil, evidence or bench");
 	if (a.describe)
 	{
 		if (defs == NULL)
-			die("--describe: basic or evil");
+			die("--describe: basic, evil or evidence");
 		describe(defs, ndefs);
 		return 0;
 	}
@@ -397,11 +531,13 @@ main(int argc, char **argv)
 	s.histogram_bounds_ms = (double *) bounds;
 	s.shapes = calloc(ndefs, sizeof(void *));
 	s.attributions = calloc(ndefs, sizeof(void *));
-	s.findings = calloc(ndefs, sizeof(void *));
+	s.findings = calloc(ndefs + nextra, sizeof(void *));
 	if (defs)
 	{
 		for (i = 0; i < ndefs; i++)
 			add_shape(&s, &defs[i], a.index, a.end_us);
+		for (i = 0; i < nextra; i++)
+			add_finding(&s, &extra[i], a.index, a.end_us);
 	}
 	else
 	{

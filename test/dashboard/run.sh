@@ -171,6 +171,31 @@ grep -q '^browser: [0-9]* passed' "$OUT/browser.log" || { bf=$((bf + 1)); echo "
 PASS=$((PASS + bp))
 FAIL=$((FAIL + bf))
 
+# ---- evidence in words, one prompt per query, own statements hidden (database "blog") ----
+"$MKSNAP" --scenario evidence --db blog --end-us $(((NOW - 15) * 1000000)) -o "$S/evidence.pb"
+expect_status "evidence snapshot stored" 200 "$(post "$S/evidence.pb")"
+"$MKSNAP" --describe --scenario evidence >"$OUT/evidence-scenario.json"
+api_json() { curl -s "$URL/api/$1" | node -e "const j=JSON.parse(require('fs').readFileSync(0)); console.log($2)"; }
+is "API hides pg_insights' own statements by default (insights.*, BEGIN, COMMIT, insights.reset())" \
+	"$(api_json 'queries?db=blog&sort=query&dir=asc' "j.rows.map((r) => r.shape_id).sort().join(',') + ' hidden ' + j.hidden_own")" \
+	"2001,2002,2003,2004,2005,2006,2007,2008,2009 hidden 4"
+is "API lists them with own=1" "$(api_json 'queries?db=blog&own=1' "j.rows.length + ' hidden ' + j.hidden_own")" "13 hidden 0"
+is "API: an empty page still says how many own statements it hid" \
+	"$(api_json 'queries?db=blog&q=insights.queries' "j.total + ' rows ' + j.rows.length + ' hidden ' + j.hidden_own")" "0 rows 0 hidden 1"
+is "API table list leaves out insights.* unless own=1" \
+	"$(api_json 'tables?db=blog' "j.tables.join(',')") / $(api_json 'tables?db=blog&own=1' "j.tables.join(',')")" \
+	"public.Post,public.User,public.events,public.products / insights.queries,public.Post,public.User,public.events,public.products"
+is "API quick filter 'repeated' includes the repeated-query and N+1 findings below 100 executions" \
+	"$(api_json 'queries?db=blog&quick=repeated' "j.rows.map((r) => r.shape_id).sort().join(',')")" "2001,2005"
+PGI_DASH_URL=$URL PGI_DASH_OUT=$OUT/screenshots PGI_DASH_SCENARIO=$OUT/evidence-scenario.json \
+	timeout 180 node test/dashboard/evidence.mjs >"$OUT/evidence-browser.log" 2>&1
+grep -E '^(ok|FAIL) - ' "$OUT/evidence-browser.log" | sed -E 's/^(ok|FAIL) - /\1 - evidence: /'
+bp=$(grep -c '^ok - ' "$OUT/evidence-browser.log")
+bf=$(grep -c '^FAIL - ' "$OUT/evidence-browser.log")
+grep -q '^evidence: [0-9]* passed' "$OUT/evidence-browser.log" || { bf=$((bf + 1)); echo "FAIL - evidence browser run did not finish: $(tail -3 "$OUT/evidence-browser.log")"; }
+PASS=$((PASS + bp))
+FAIL=$((FAIL + bf))
+
 is "repository intact after the hostile snapshot (all 8 tables)" "$(repo_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'pgi'")" 8
 is "hostile statement text stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.shapes WHERE query LIKE '%DROP TABLE pgi.shapes%'")" 1
 is "hostile tag value stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.attributions WHERE controller = '''); DROP TABLE pgi.snapshots; --'")" 1
