@@ -324,19 +324,20 @@
     for (const id of ['pb-prev', 'pb-play', 'pb-next']) $(id).disabled = one;
     $('pb-size').textContent = one ? '' : steps.length + ' steps of ' + fmtDuration(size);
   }
-  function stepCalls(w) {
+  // a step's executions and time, from the buckets that start in it
+  function stepTotals(w) {
     const p = state.plot;
-    let n = 0;
-    for (let i = 0; i < p.n; i++) if (p.real[i] && p.t[i] >= w.from && p.t[i] < w.to) n += p.calls[i];
-    return n;
+    let n = 0, ms = 0;
+    for (let i = 0; i < p.n; i++) if (p.real[i] && p.t[i] >= w.from && p.t[i] < w.to) { n += p.calls[i]; ms += p.calls[i] * p.lat[i]; }
+    return { calls: n, avg_ms: n ? ms / n : null, qps: n / ((w.to - w.from) / 1000) };
   }
   function labelStep() {
     const lbl = $('pb-label');
     const w = state.steps[state.step];
     if (!w) { lbl.textContent = 'Whole range'; delete lbl.dataset.from; delete lbl.dataset.to; return; }
-    const n = stepCalls(w);
+    const x = stepTotals(w);
     lbl.textContent = 'Step ' + (state.step + 1) + ' of ' + state.steps.length + ': ' + fmtSpan(w.from, w.to) + ' — ' +
-      (n ? fmtInt(n) + ' executions' : 'no queries');
+      (x.calls ? fmtInt(x.calls) + ' executions, ' + fmtMs(x.avg_ms) + ' avg, ' + fmtNum(x.qps) + ' q/s' : 'no queries');
     lbl.dataset.from = String(w.from);
     lbl.dataset.to = String(w.to);
   }
@@ -729,7 +730,8 @@
     return h;
   }
   function sourceLabel(s) {
-    return s.db + ' — ' + hostLabel(s) + (s.version ? ' (PostgreSQL ' + s.version + ')' : '');
+    // "15.20 (Debian 15.20-1.pgdg120+1)": the version number is enough here, the rest is in the tooltip
+    return s.db + ' — ' + hostLabel(s) + (s.version ? ' (PostgreSQL ' + s.version.split(' ')[0] + ')' : '');
   }
 
   async function loadSources() {
@@ -741,7 +743,8 @@
     for (const s of res.servers) {
       const o = el('option', null, sourceLabel(s));
       o.value = s.server + '\u0000' + s.db;
-      o.title = (s.host || '') + ' · system identifier ' + s.server + ' · ' + fmtInt(s.shapes) + ' statement shapes';
+      o.title = (s.host || '') + ' · PostgreSQL ' + (s.version || '?') + ' · system identifier ' + s.server + ' · ' +
+        fmtInt(s.shapes) + ' statement shapes';
       sel.appendChild(o);
     }
     if (!res.servers.length) sel.appendChild(el('option', null, 'no server yet'));

@@ -341,7 +341,10 @@ await test('playback: steps of a size that fits the range (10 s buckets: 30 step
     await listSettled(() => page.click('#pb-next'));
     const b = Number(await page.getAttribute('#pb-label', 'data-from'));
     assert(b === series.t[k], `selected step ${b}, want ${series.t[k]}`);
-    assert((await page.textContent('#pb-label')).startsWith(`Step ${k + 1} of ${NSNAP}: `), await page.textContent('#pb-label'));
+    const lbl = await page.textContent('#pb-label');
+    assert(lbl.startsWith(`Step ${k + 1} of ${NSNAP}: `), lbl);
+    assert(lbl.endsWith(`${series.calls[k].toLocaleString('en-US')} executions, ${fmtMs(series.avg_ms[k])} avg, ` +
+      `${series.qps[k].toLocaleString('en-US')} q/s`), `step ${k} figures: ${lbl}`);
     const row = (await rows()).find((r) => r.id === probe.id);
     near(num(row.calls), probe.calls * (k + 1), `executions of ${probe.id} in step ${k}`);
   }
@@ -430,6 +433,10 @@ for (const [width, scheme] of [[1440, 'light'], [1440, 'dark'], [390, 'light'], 
     await listSettled(() => page.click('[data-quick="recent"]'));	// a pressed chip in the contrast check
     const ov = await page.evaluate(() => [document.scrollingElement.scrollWidth, innerWidth]);
     assert(ov[0] <= ov[1], `page is ${ov[0]} px wide in a ${ov[1]} px window`);
+    if (width === 1440) {
+      const cut = await page.$$eval('#list th', (ths) => ths.filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent));
+      assert(cut.length === 0, `column headers cut: ${cut.join(', ')}`);
+    }
     const first = SC.shapes.find((s) => s.finding === 'missing_index');
     for (const col of ['query', 'avg_ms', 'p95_ms', 'calls', 'total_ms']) {
       const bb = await page.locator(`#rows tr[data-shape-id="${first.id}"] td[data-col="${col}"]`).boundingBox();
