@@ -439,7 +439,10 @@ for (const [width, scheme] of [[1440, 'light'], [1440, 'dark'], [390, 'light'], 
     }
     const first = SC.shapes.find((s) => s.finding === 'missing_index');
     for (const col of ['query', 'avg_ms', 'p95_ms', 'calls', 'total_ms']) {
-      const bb = await page.locator(`#rows tr[data-shape-id="${first.id}"] td[data-col="${col}"]`).boundingBox();
+      const loc = page.locator(`#rows tr[data-shape-id="${first.id}"] td[data-col="${col}"]`);
+      // the 10 s refresh may replace the row between finding and measuring it: measure again
+      let bb = null;
+      for (let i = 0; i < 10 && !bb; i++) bb = await loc.boundingBox({ timeout: 5000 }).catch(() => null);
       assert(bb && bb.width > 20 && bb.x >= 0 && bb.x + bb.width <= width, `${col} off-screen at ${width} px: ${JSON.stringify(bb)}`);
     }
     await page.screenshot({ path: path.join(OUT, `page-${width}-${scheme}.png`), fullPage: true });
@@ -456,8 +459,11 @@ for (const [width, scheme] of [[1440, 'light'], [1440, 'dark'], [390, 'light'], 
       for (const c of cs) if (c.ratio < 4.5) low.push(`${sel} "${c.text}" ${c.ratio.toFixed(2)}`);
     }
     assert(low.length === 0, `contrast below 4.5: ${low.slice(0, 4).join('; ')}`);
-    await page.keyboard.press('Escape');
-    await listSettled(() => page.click('[data-quick="recent"]'));
+  }).finally(async () => {
+    // leave the page as the next case expects it, whatever happened
+    await page.screenshot({ path: path.join(OUT, `layout-${width}-${scheme}-end.png`) });
+    if (await page.isVisible('#detail')) await page.keyboard.press('Escape');
+    if (await page.getAttribute('[data-quick="recent"]', 'aria-pressed') === 'true') await listSettled(() => page.click('[data-quick="recent"]'));
   });
 }
 await page.setViewportSize({ width: 1440, height: 900 });
