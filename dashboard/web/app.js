@@ -278,6 +278,23 @@
     loadAll();
   }
 
+  // keyboard: ← → move the cursor from bucket to bucket (both charts follow), Home/End to the ends, Escape leaves
+  function chartKey(e, key) {
+    const u = state.charts[key], p = state.plot;
+    if (!u || !p || !p.n) return;
+    const cur = u.cursor.idx != null && u.cursor.left >= 0 ? u.cursor.idx : -1;
+    let i;
+    if (e.key === 'ArrowRight') i = cur < 0 ? 0 : Math.min(cur + 1, p.n - 1);
+    else if (e.key === 'ArrowLeft') i = cur < 0 ? p.n - 1 : Math.max(cur - 1, 0);
+    else if (e.key === 'Home') i = 0;
+    else if (e.key === 'End') i = p.n - 1;
+    else if (e.key === 'Escape') { u.setCursor({ left: -10, top: -10 }, true, true); return; }
+    else return;
+    e.preventDefault();
+    const mid = (p.t[i] + p.end[i]) / 2000;
+    u.setCursor({ left: u.valToPos(mid, 'x'), top: u.bbox.height / (2 * devicePixelRatio) }, true, true);
+  }
+
   function drawStep(u) {
     const w = state.steps[state.step];
     if (!w) return;
@@ -895,6 +912,8 @@
     $('pb-prev').addEventListener('click', () => { stopPlay(); setStep(state.step < 0 ? state.steps.length - 1 : Math.max(0, state.step - 1)); });
     $('pb-next').addEventListener('click', () => { stopPlay(); setStep(state.step + 1); });
     $('pb-play').addEventListener('click', togglePlay);
+    $('chart-latency').addEventListener('keydown', (e) => chartKey(e, 'lat'));
+    $('chart-qps').addEventListener('keydown', (e) => chartKey(e, 'qps'));
     $('pb-all').addEventListener('click', () => { stopPlay(); setStep(-1); });
     for (const th of document.querySelectorAll('#list th[data-sort]')) {
       th.querySelector('button').addEventListener('click', () => {

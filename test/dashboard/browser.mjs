@@ -320,6 +320,20 @@ await test('hover: the bucket under the cursor with its exact value, on both cha
   await page.mouse.move(5, 5);
 });
 
+await test('keyboard: arrow keys on a focused chart step through the buckets, both charts show the values', async () => {
+  await page.focus('#chart-latency');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert(Number(await page.getAttribute('#lat-hover', 'data-t')) === series.t[2], 'latency chart at bucket 2');
+  near(Number(await page.getAttribute('#lat-hover', 'data-value')), series.avg_ms[2], 'latency of bucket 2');
+  assert(Number(await page.getAttribute('#qps-hover', 'data-t')) === series.t[2], 'QPS chart follows');
+  await page.keyboard.press('End');
+  assert(Number(await page.getAttribute('#qps-hover', 'data-t')) === series.t[NSNAP - 1], 'End: the last bucket');
+  await page.keyboard.press('Escape');
+  assert((await page.textContent('#lat-hover')) === '', 'Escape clears the readout');
+});
+
 await test('hover where nothing ran says "no queries"; empty time is drawn at zero', async () => {
   await listSettled(() => page.click('[data-range="3600"]'));
   const r = await shown();
