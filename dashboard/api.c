@@ -203,13 +203,18 @@ api_servers(Ctx *c)
 							"   (SELECT coalesce(sum(d), 0) AS dropped, coalesce(sum(w), 0) AS write_failures"
 							"     FROM (SELECT max(snapshots_dropped) AS d, max(spool_write_failures) AS w"
 							"           FROM pgi.snapshots n WHERE n.source_id = s.source_id"
-							"           GROUP BY collector_instance) i) t) AS collector"
+							"           GROUP BY collector_instance) i) t) AS collector,"
+							/* the span the buckets cover, so the page opens on a range that fits the data */
+							" (SELECT (extract(epoch FROM min(bucket)) * 1000)::bigint FROM pgi.totals x"
+							"   WHERE x.source_id = s.source_id) AS data_from,"
+							" (SELECT (extract(epoch FROM max(bucket + width * interval '1 second')) * 1000)::bigint"
+							"   FROM pgi.totals x WHERE x.source_id = s.source_id) AS data_to"
 							" FROM pgi.sources s ORDER BY host, system_identifier, database", 0, NULL);
 
 	if (res == NULL)
 		return error(c, 503, "repository query failed");
 	buf_puts(c->out, "{\"servers\":");
-	emit_rows(c->out, res, "sssssnnj", 0);
+	emit_rows(c->out, res, "sssssnnjnn", 0);
 	buf_putc(c->out, '}');
 	PQclear(res);
 	return 200;
@@ -238,29 +243,6 @@ emit_series(Buf *b, PGresult *res)
 	buf_putc(b, '}');
 }
 
-static int
-api_timeseries(Ctx *c)
-{
-	int			rc = resolve_source(c);
-	PGresult   *res;
-
-	if (rc)
-		return rc;
-	res = query(c,
-				"SELECT (extract(epoch FROM bucket) * 1000)::bigint, width, calls,"
-				" round((calls::numeric / width), 3), round((total_ms / nullif(calls, 0))::numeric, 4)"
-				" FROM pgi.totals WHERE source_id = $1::int"
-				"  AND bucket >= pgi.us($2::bigint) AND bucket < pgi.us($3::bigint) ORDER BY bucket, width",
-				3, (const char *const[]) {c->source, c->from_us, c->to_us});
-	if (res == NULL)
-		return error(c, 503, "repository query failed");
-	buf_printf(c->out, "{\"from\":%lld,\"to\":%lld,\"series\":", c->from_ms, c->to_ms);
-	emit_series(c->out, res);
-	buf_putc(c->out, '}');
-	PQclear(res);
-	return 200;
-}
-
 static void
 hist_sum_expr(Buf *b)
 {
@@ -270,6 +252,67 @@ hist_sum_expr(Buf *b)
 	for (i = 1; i <= DASH_HIST_MAX; i++)
 		buf_printf(b, "%ssum(hist[%d])::bigint", i > 1 ? "," : "", i);
 	buf_puts(b, "], NULL)");
+}
+
+/*
+ * The range's totals for the page's tiles: executions, time and reads from
+ * pgi.totals (the charts' source), the exact maximum and the p95 from the
+ * shapes' histograms.  The p95 is interpolated inside a histogram bucket, so
+ * it is capped at the exact maximum it cannot exceed.
+ */
+static PGresult *
+query_summary(Ctx *c)
+{
+	Buf			sql;
+	PGresult   *res;
+
+	buf_init(&sql);
+	buf_puts(&sql, "SELECT t.calls, t.total_ms, t.total_ms / nullif(t.calls, 0) AS avg_ms, t.reads, t.rows,"
+			 " h.max_ms, least(pgi.hist_quantile(h.h, (SELECT hist_bounds FROM pgi.sources WHERE source_id = $1::int),"
+			 "  0.95), h.max_ms) AS p95_ms"
+			 " FROM (SELECT coalesce(sum(calls), 0)::bigint AS calls, coalesce(sum(total_ms), 0) AS total_ms,"
+			 "  coalesce(sum(reads), 0)::bigint AS reads, coalesce(sum(rows), 0)::bigint AS rows FROM pgi.totals"
+			 "  WHERE source_id = $1::int AND bucket >= pgi.us($2::bigint) AND bucket < pgi.us($3::bigint)) t,"
+			 " (SELECT max(max_ms) AS max_ms, ");
+	hist_sum_expr(&sql);
+	buf_puts(&sql, " AS h FROM pgi.shape_stats"
+			 "  WHERE source_id = $1::int AND bucket >= pgi.us($2::bigint) AND bucket < pgi.us($3::bigint)) h");
+	res = query(c, sql.data, 3, (const char *const[]) {c->source, c->from_us, c->to_us});
+	buf_free(&sql);
+	return res;
+}
+
+static int
+api_timeseries(Ctx *c)
+{
+	int			rc = resolve_source(c);
+	PGresult   *res,
+			   *sum;
+
+	if (rc)
+		return rc;
+	sum = query_summary(c);
+	if (sum == NULL)
+		return error(c, 503, "repository query failed");
+	res = query(c,
+				"SELECT (extract(epoch FROM bucket) * 1000)::bigint, width, calls,"
+				" round((calls::numeric / width), 3), round((total_ms / nullif(calls, 0))::numeric, 4)"
+				" FROM pgi.totals WHERE source_id = $1::int"
+				"  AND bucket >= pgi.us($2::bigint) AND bucket < pgi.us($3::bigint) ORDER BY bucket, width",
+				3, (const char *const[]) {c->source, c->from_us, c->to_us});
+	if (res == NULL)
+	{
+		PQclear(sum);
+		return error(c, 503, "repository query failed");
+	}
+	buf_printf(c->out, "{\"from\":%lld,\"to\":%lld,\"summary\":", c->from_ms, c->to_ms);
+	emit_row(c->out, sum, 0, "nnnnnnn", 0);
+	buf_puts(c->out, ",\"series\":");
+	emit_series(c->out, res);
+	buf_putc(c->out, '}');
+	PQclear(res);
+	PQclear(sum);
+	return 200;
 }
 
 static const struct
@@ -346,14 +389,15 @@ api_queries(Ctx *c)
 	buf_init(&sql);
 	by_p95 = strcmp(sort_expr, "p95_ms") == 0;
 	buf_init(&page_p95);
-	buf_puts(&page_p95, "pgi.hist_quantile((SELECT ");
+	/* p95 is interpolated inside a histogram bucket: capped at the exact maximum */
+	buf_puts(&page_p95, "least(pgi.hist_quantile((SELECT ");
 	hist_sum_expr(&page_p95);
 	buf_puts(&page_p95, " FROM pgi.shape_stats x WHERE x.source_id = $1::int AND x.shape_id = page.shape_id"
 			 " AND x.bucket >= pgi.us($2::bigint) AND x.bucket < pgi.us($3::bigint)),"
-			 " (SELECT hist_bounds FROM pgi.sources WHERE source_id = $1::int), 0.95)");
+			 " (SELECT hist_bounds FROM pgi.sources WHERE source_id = $1::int), 0.95), page.max_ms)");
 	/* histograms are summed for every shape only to sort by p95; otherwise for the page's rows */
 	buf_puts(&sql, "WITH agg AS (SELECT shape_id, sum(calls)::bigint AS calls, sum(total_ms) AS total_ms,"
-			 " sum(rows)::bigint AS rows, sum(reads)::bigint AS reads, max(last_seen) AS last_seen, ");
+			 " sum(rows)::bigint AS rows, sum(reads)::bigint AS reads, max(last_seen) AS last_seen, max(max_ms) AS max_ms, ");
 	if (by_p95)
 		hist_sum_expr(&sql);
 	else
@@ -368,7 +412,7 @@ api_queries(Ctx *c)
 			   " r AS (SELECT a.shape_id, s.query, s.tables, s.model_action, a.calls, a.total_ms,"
 			   "  a.total_ms / nullif(a.calls, 0) AS avg_ms, a.hist, a.reads,"
 			   "  a.reads::float8 / nullif(a.calls, 0) AS reads_per_call, a.rows,"
-			   "  a.rows::float8 / nullif(a.calls, 0) AS rows_per_call, a.last_seen,"
+			   "  a.rows::float8 / nullif(a.calls, 0) AS rows_per_call, a.last_seen, a.max_ms,"
 			   "  coalesce(f.n, 0) AS open_findings, %s AS own%s"
 			   "  FROM agg a JOIN pgi.shapes s ON s.source_id = $1::int AND s.shape_id = a.shape_id"
 			   "  LEFT JOIN f ON f.shape_id = a.shape_id"
@@ -385,12 +429,12 @@ api_queries(Ctx *c)
 			   /* how many own statements the filter hid: said on the page, never dropped silently */
 			   " SELECT h.hidden, total, shape_id::text AS shape_id, query, array_to_json(tables) AS tables, model_action,"
 			   "  calls, total_ms, avg_ms, %s AS p95_ms, reads, reads_per_call, rows, rows_per_call,"
-			   "  (extract(epoch FROM last_seen) * 1000)::bigint AS last_seen, open_findings AS findings"
+			   "  (extract(epoch FROM last_seen) * 1000)::bigint AS last_seen, open_findings AS findings, max_ms"
 			   " FROM (SELECT count(*) FILTER (WHERE own AND NOT $12::bool) AS hidden FROM r) h LEFT JOIN page ON true"
 			   " ORDER BY %s %s NULLS LAST, page.shape_id",
 			   OWN_SHAPE_SQL, by_p95 ?
-			   ", pgi.hist_quantile(a.hist, (SELECT hist_bounds FROM pgi.sources WHERE source_id = $1::int), 0.95)"
-			   " AS p95_ms" : "",
+			   ", least(pgi.hist_quantile(a.hist, (SELECT hist_bounds FROM pgi.sources WHERE source_id = $1::int),"
+			   " 0.95), a.max_ms) AS p95_ms" : "",
 			   QUICK_REPEATED_CALLS, QUICK_HIGH_READS_PER_CALL, QUICK_RECENT_SECONDS,
 			   sort_expr, dir,
 			   by_p95 ? "p95_ms" : page_p95.data, sort_expr, dir);
@@ -410,7 +454,7 @@ api_queries(Ctx *c)
 	if (empty)
 		buf_puts(c->out, "[]");
 	else
-		emit_rows(c->out, res, "ssjsnnnnnnnnnn", 2);
+		emit_rows(c->out, res, "ssjsnnnnnnnnnnn", 2);
 	buf_putc(c->out, '}');
 	PQclear(res);
 	return 200;
@@ -490,8 +534,9 @@ api_query_detail(Ctx *c, const char *shape)
 			 " coalesce(sum(rows), 0)::bigint AS rows,"
 			 " coalesce(sum(rows)::float8 / nullif(sum(calls), 0), 0) AS rows_per_call,"
 			 " max(max_ms) AS max_ms,"
-			 " pgi.hist_quantile(h, b, 0.5) AS p50_ms, pgi.hist_quantile(h, b, 0.95) AS p95_ms,"
-			 " pgi.hist_quantile(h, b, 0.99) AS p99_ms, array_to_json(h) AS histogram,"
+			 " least(pgi.hist_quantile(h, b, 0.5), max(max_ms)) AS p50_ms,"
+			 " least(pgi.hist_quantile(h, b, 0.95), max(max_ms)) AS p95_ms,"
+			 " least(pgi.hist_quantile(h, b, 0.99), max(max_ms)) AS p99_ms, array_to_json(h) AS histogram,"
 			 " array_to_json(b) AS histogram_bounds_ms FROM (SELECT sum(calls) AS calls,"
 			 " sum(total_ms) AS total_ms, sum(reads) AS reads, sum(rows) AS rows, max(max_ms) AS max_ms, ");
 	hist_sum_expr(&sql);

@@ -1,4 +1,4 @@
-// dashboard/web/app.js — the Query Insights page: state, API calls, charts (uPlot), playback, query list, query detail. Untrusted text only ever goes through textContent.
+// dashboard/web/app.js — the Query Insights page: state, API calls, range, tiles, charts (uPlot), playback, query list, query detail. Untrusted text only ever goes through textContent.
 'use strict';
 
 (function () {
@@ -8,14 +8,19 @@
     n_plus_one: 'N+1 queries', missing_index: 'Missing index', offset_pagination: 'Offset pagination',
     repeated_query: 'Repeated query', over_fetching: 'Over-fetching', large_nested_read: 'Large nested read',
   };
+  const QUICK_NAMES = { repeated: 'Repeated', high_reads: 'High reads', recent: 'Recent', findings: 'Has findings' };
+  const MIN_FIT_MS = 60000;				// a fitted range spans at least a minute
+  const MAX_STEPS = 60;					// playback: at most this many steps over the range
+  const STEP_SIZES = [10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400];	// seconds
+  const BLOCK_BYTES = 8192;
 
   const state = {
     sources: [], source: null,
-    rangeSec: 3600, custom: null, zoom: null,
+    rangeSec: 'fit', custom: null, zoom: null,
     from: 0, to: 0,
-    series: null, bucket: -1, timer: null,
+    series: null, plot: null, summary: null, steps: [], step: -1, timer: null,
     sort: 'total_ms', dir: 'desc', table: '', q: '', quick: new Set(), offset: 0, total: 0,
-    detail: null, charts: {}, listSeq: 0, detailSeq: 0,
+    detail: null, charts: {}, listSeq: 0, detailSeq: 0, listOk: 0,
   };
 
   // ---- formatting ----
@@ -38,24 +43,49 @@
     if (v >= 1) return v.toFixed(2) + ' ms';
     return v.toFixed(3) + ' ms';
   }
-  function pad(n) { return String(n).padStart(2, '0'); }
-  function fmtTime(ms) {
-    if (ms == null) return '–';
-    const d = new Date(ms);
-    return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate()) + ' ' +
-      pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds()) + ' UTC';
+  function fmtBytes(v) {
+    const u = ['B', 'kB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    while (v >= 1000 && i < u.length - 1) { v /= 1000; i++; }
+    return (i ? v.toFixed(1) : String(Math.round(v))) + ' ' + u[i];
   }
-  function fmtShort(ms) {
+  function pad(n) { return String(n).padStart(2, '0'); }
+  // fmtTime carries its zone (it also goes into copied text); the page says "UTC" once, in the range label
+  function fmtTime(ms) { return ms == null ? '–' : fmtClock(ms, true) + ' UTC'; }
+  function fmtClock(ms, withDate) {
     if (ms == null) return '–';
     const d = new Date(ms);
-    if (Math.abs(Date.now() - ms) < 86400000) return pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds());
-    return pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate()) + ' ' + pad(d.getUTCHours()) + ':' +
-      pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds());
+    const day = d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate());
+    const clock = pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds());
+    return withDate ? day + ' ' + clock : clock;
+  }
+  function sameDay(a, b) { return new Date(a).toISOString().slice(0, 10) === new Date(b).toISOString().slice(0, 10); }
+  function fmtSpan(a, b) { return fmtClock(a, true) + ' – ' + fmtClock(b, !sameDay(a, b)); }
+  function fmtAgo(ms) {
+    if (ms == null) return '–';
+    const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+    if (s < 5) return 'just now';
+    if (s < 60) return s + ' s ago';
+    if (s < 3600) return Math.floor(s / 60) + ' min ago';
+    if (s < 86400) return Math.floor(s / 3600) + ' h ago';
+    return Math.floor(s / 86400) + ' d ago';
+  }
+  function fmtDuration(sec) {
+    if (sec % 86400 === 0) return sec / 86400 + ' d';
+    if (sec % 3600 === 0) return sec / 3600 + ' h';
+    if (sec % 60 === 0) return sec / 60 + ' min';
+    return sec + ' s';
   }
   function el(tag, cls, text) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = String(text);
+    return e;
+  }
+  // a time shown relative to now, the exact time on hover
+  function agoEl(tag, cls, ms) {
+    const e = el(tag, cls, fmtAgo(ms));
+    if (ms != null) { e.title = fmtTime(ms); e.dataset.ago = String(ms); }
     return e;
   }
   function setStatus(msg, isError) {
@@ -68,9 +98,12 @@
   async function api(path, params) {
     const u = new URL('api/' + path, document.baseURI);
     for (const [k, v] of Object.entries(params || {})) if (v !== '' && v != null) u.searchParams.set(k, v);
-    const r = await fetch(u, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-    const body = await r.json().catch(() => ({ error: 'bad response' }));
-    if (!r.ok) throw new Error(body.error || ('HTTP ' + r.status));
+    let r;
+    try { r = await fetch(u, { credentials: 'same-origin', headers: { Accept: 'application/json' } }); } catch (e) {
+      throw new Error('the dashboard did not answer (network error) — is pg_insights_dashboard running?');
+    }
+    const body = await r.json().catch(() => ({ error: 'unreadable response' }));
+    if (!r.ok) throw new Error((body.error || 'error') + ' (HTTP ' + r.status + ')');
     return body;
   }
   function srcParams() {
@@ -79,56 +112,159 @@
 
   // ---- range ----
   function computeRange() {
+    const src = state.source;
     if (state.zoom) { state.from = state.zoom.from; state.to = state.zoom.to; }
     else if (state.custom) { state.from = state.custom.from; state.to = state.custom.to; }
-    else { state.to = Date.now(); state.from = state.to - state.rangeSec * 1000; }
-    $('range-label').textContent = fmtTime(state.from) + ' → ' + fmtTime(state.to);
+    else if (state.rangeSec === 'fit' && src && src.data_from != null && src.data_to != null) {
+      state.to = src.data_to;
+      state.from = Math.min(src.data_from, state.to - MIN_FIT_MS);
+    } else {
+      state.to = Date.now();
+      state.from = state.to - (state.rangeSec === 'fit' ? 3600 : state.rangeSec) * 1000;
+    }
+    const lbl = $('range-label');
+    lbl.textContent = fmtSpan(state.from, state.to) + ' (all times UTC)';
+    lbl.dataset.from = String(state.from);
+    lbl.dataset.to = String(state.to);
     $('zoom-reset').hidden = !state.zoom;
   }
   function listRange() {
-    const s = state.series;
-    if (s && state.bucket >= 0 && state.bucket < s.t.length) {
-      return { from: s.t[state.bucket], to: s.t[state.bucket] + s.width[state.bucket] * 1000 };
-    }
+    const w = state.steps[state.step];
+    if (w) return { from: w.from, to: w.to };
     return { from: Math.floor(state.from), to: Math.ceil(state.to) };
+  }
+
+  // ---- summary tiles ----
+  function tile(name, text, value, title) {
+    const v = document.querySelector('#tiles [data-tile="' + name + '"] .v');
+    v.textContent = text;
+    if (value == null) delete v.dataset.value; else v.dataset.value = String(value);
+    if (title) v.title = title; else v.removeAttribute('title');
+  }
+  // sum null: err true (load failed, figures stale) or false (no data yet)
+  function renderTiles(sum, err) {
+    $('tiles').classList.toggle('stale', !!err);
+    if (!sum) {
+      for (const n of ['avg_ms', 'p95_ms', 'qps', 'reads']) tile(n, '–', null);
+      $('tiles').querySelector('.note').textContent = err ? 'Could not load the figures for this range.' : 'No data yet.';
+      return;
+    }
+    const secs = (state.to - state.from) / 1000;
+    const qps = sum.calls / secs;
+    tile('avg_ms', sum.calls ? fmtMs(sum.avg_ms) : 'no queries', sum.avg_ms);
+    tile('p95_ms', sum.p95_ms == null ? '–' : '≈ ' + fmtMs(sum.p95_ms), sum.p95_ms,
+      'Estimated from latency histogram buckets; the slowest execution took ' + fmtMs(sum.max_ms) + ' (exact)');
+    tile('qps', fmtNum(qps) + ' q/s', qps, fmtInt(sum.calls) + ' executions in ' + fmtDuration(Math.round(secs)));
+    tile('reads', fmtInt(sum.reads) + ' blocks', sum.reads, nf.format(sum.reads) + ' blocks of 8 kB');
+    $('tiles').querySelector('.note').textContent = fmtInt(sum.calls) + ' executions · max latency ' +
+      fmtMs(sum.max_ms) + ' · reads ' + fmtBytes(sum.reads * BLOCK_BYTES) + ' (8 kB blocks, cache or disk)';
   }
 
   // ---- charts ----
   function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
 
-  function chartOpts(el, label, unit, hoverOut, extra) {
-    const grid = { stroke: cssVar('--grid'), width: 1 };
-    const axis = { stroke: cssVar('--muted'), grid, ticks: grid, font: '11px system-ui, sans-serif' };
-    return Object.assign({
-      width: Math.max(el.clientWidth, 200), height: el.classList.contains('small') ? 160 : 200,
-      legend: { show: false },
-      cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: extra && extra.nosync ? 'shape' : 'pgi' } },
-      scales: { x: { time: true } },
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
-      axes: [Object.assign({}, axis), Object.assign({ size: 60 }, axis)],
-      series: [{}, { label, stroke: cssVar('--accent'), width: 2, fill: cssVar('--accent-fill'),
-        points: { show: (u) => u.data[0].length < 60, size: 5 }, value: (u, v) => v == null ? '–' : fmtNum(v) + unit }],
-      hooks: {
-        setCursor: [(u) => showHover(u, hoverOut, unit)],
-        setSelect: [(u) => onSelect(u)],
-        draw: [(u) => drawBucket(u)],
-      },
-    }, extra && extra.opts);
+  /*
+   * The buckets as drawn: each bucket a flat step from its start to its end,
+   * the time without a bucket a step at zero ("no queries"), from the range's
+   * start to its end; one closing point ends the last step.
+   */
+  function buildPlot(series, from, to) {
+    const p = { t: [], end: [], calls: [], qps: [], lat: [], real: [] };
+    const push = (t, end, calls, qps, lat, real) => {
+      p.t.push(t); p.end.push(end); p.calls.push(calls); p.qps.push(qps); p.lat.push(lat); p.real.push(real);
+    };
+    let c = from;
+    for (let i = 0; i < series.t.length; i++) {
+      const t = series.t[i], end = t + series.width[i] * 1000;
+      if (end <= from || t >= to) continue;
+      if (t > c) push(c, t, 0, 0, 0, false);
+      if (p.t.length && p.t[p.t.length - 1] === t) continue;	// a bucket already drawn at this time
+      push(t, end, series.calls[i], series.qps[i], series.avg_ms[i] == null ? 0 : series.avg_ms[i], true);
+      c = Math.max(c, end);
+    }
+    if (c < to) push(c, to, 0, 0, 0, false);
+    const n = p.t.length;
+    push(to, to, 0, n ? p.qps[n - 1] : 0, n ? p.lat[n - 1] : 0, false);
+    p.n = n;	// segments; the last point only closes the last step
+    return p;
   }
 
-  function showHover(u, out, unit) {
-    const i = u.cursor.idx;
-    if (i == null) { out.textContent = ''; return; }
-    const t = u.data[0][i] * 1000;
-    const parts = [];
-    for (let s = 1; s < u.data.length; s++) {
-      const v = u.data[s][i];
-      parts.push(v == null ? '–' : (u.series[s].unit === ' ms' || (s === 1 && unit === ' ms') ? fmtMs(v) :
-        fmtNum(v) + (u.series[s].unit || unit)));
+  // the segment under x (seconds): the last one starting at or before it
+  function segmentAt(p, x) {
+    const ms = x * 1000;
+    let lo = 0, hi = p.n - 1, r = -1;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      if (p.t[m] <= ms) { r = m; lo = m + 1; } else hi = m - 1;
     }
-    out.textContent = fmtTime(t) + ' — ' + parts.join(' · ');
-    out.dataset.t = String(t);
-    out.dataset.value = String(u.data[1][i]);
+    return r;
+  }
+
+  function timeAxisValues(u, splits, ax, space, incr) {
+    const spanDays = !sameDay(u.scales.x.min * 1000, u.scales.x.max * 1000);
+    return splits.map((s) => {
+      const ms = s * 1000;
+      const d = new Date(ms);
+      const hm = pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes());
+      const md = pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate());
+      if (incr >= 86400) return md;
+      if (incr < 60) return hm + ':' + pad(d.getUTCSeconds());
+      return spanDays && d.getUTCHours() === 0 && d.getUTCMinutes() === 0 ? md : hm;
+    });
+  }
+  function valueAxisValues(u, splits) { return splits.map((v) => (v == null ? '' : fmtNum(v))); }
+
+  function baseOpts(host, height, syncKey) {
+    const grid = { stroke: cssVar('--grid'), width: 1 };
+    const axis = { stroke: cssVar('--muted'), grid, ticks: grid, font: '11px system-ui, sans-serif', labelFont: '11px system-ui, sans-serif' };
+    return {
+      width: Math.max(host.clientWidth, 200), height,
+      legend: { show: false },
+      cursor: { y: false, drag: { x: true, y: false, setScale: false }, sync: { key: syncKey } },
+      scales: { x: { time: true } },
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+      axes: [Object.assign({ values: timeAxisValues }, axis), Object.assign({ size: 56, values: valueAxisValues, labelSize: 16 }, axis)],
+      series: [{}],
+      hooks: {},
+    };
+  }
+
+  function mainChart(key, elId, values, label, unit, hoverId) {
+    const host = $(elId);
+    const p = state.plot;
+    const data = [p.t.map((t) => t / 1000), values];
+    const c = state.charts[key];
+    if (c) { c.setData(data); return; }
+    host.querySelector('.u-host') && host.querySelector('.u-host').remove();
+    const opts = baseOpts(host, 200, 'pgi');
+    opts.axes[1].label = unit;
+    opts.series.push({ label, stroke: cssVar('--accent'), width: 2, fill: cssVar('--accent-fill'),
+      paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } });
+    opts.scales.x.range = () => [state.from / 1000, state.to / 1000];
+    opts.scales.y = { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] };
+    opts.cursor.dataIdx = (u, si, idx, x) => { const s = segmentAt(state.plot, x); return s < 0 ? idx : s; };
+    opts.hooks = {
+      setCursor: [(u) => showHover(u, $(hoverId), key)],
+      setSelect: [(u) => onSelect(u)],
+      draw: [(u) => drawStep(u)],
+    };
+    const wrap = el('div', 'u-host');
+    host.prepend(wrap);
+    state.charts[key] = new uPlot(opts, data, wrap);
+  }
+
+  function showHover(u, out, key) {
+    const i = u.cursor.idx, p = state.plot;
+    if (i == null || !p || i >= p.n || u.cursor.left < 0) { out.textContent = ''; delete out.dataset.t; return; }
+    const span = fmtSpan(p.t[i], p.end[i]);
+    let text;
+    if (!p.calls[i]) text = 'no queries';
+    else if (key === 'lat') text = fmtMs(p.lat[i]) + ' avg · ' + fmtInt(p.calls[i]) + ' executions';
+    else text = fmtNum(p.qps[i]) + ' q/s · ' + fmtInt(p.calls[i]) + ' executions';
+    out.textContent = span + ' — ' + text;
+    out.dataset.t = String(p.t[i]);
+    out.dataset.calls = String(p.calls[i]);
+    out.dataset.value = String(key === 'lat' ? p.lat[i] : p.qps[i]);
   }
 
   function onSelect(u) {
@@ -137,16 +273,32 @@
     const b = u.posToVal(u.select.left + u.select.width, 'x') * 1000;
     u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
     state.zoom = { from: Math.floor(a), to: Math.ceil(b) };
-    state.bucket = -1;
+    state.step = -1;
     stopPlay();
     loadAll();
   }
 
-  function drawBucket(u) {
-    const s = state.series;
-    if (!s || state.bucket < 0 || u.root.dataset.kind !== 'main') return;
-    const t = s.t[state.bucket] / 1000, w = s.width[state.bucket];
-    const x0 = u.valToPos(t, 'x', true), x1 = u.valToPos(t + w, 'x', true);
+  // keyboard: ← → move the cursor from bucket to bucket (both charts follow), Home/End to the ends, Escape leaves
+  function chartKey(e, key) {
+    const u = state.charts[key], p = state.plot;
+    if (!u || !p || !p.n) return;
+    const cur = u.cursor.idx != null && u.cursor.left >= 0 ? u.cursor.idx : -1;
+    let i;
+    if (e.key === 'ArrowRight') i = cur < 0 ? 0 : Math.min(cur + 1, p.n - 1);
+    else if (e.key === 'ArrowLeft') i = cur < 0 ? p.n - 1 : Math.max(cur - 1, 0);
+    else if (e.key === 'Home') i = 0;
+    else if (e.key === 'End') i = p.n - 1;
+    else if (e.key === 'Escape') { u.setCursor({ left: -10, top: -10 }, true, true); return; }
+    else return;
+    e.preventDefault();
+    const mid = (p.t[i] + p.end[i]) / 2000;
+    u.setCursor({ left: u.valToPos(mid, 'x'), top: u.bbox.height / (2 * devicePixelRatio) }, true, true);
+  }
+
+  function drawStep(u) {
+    const w = state.steps[state.step];
+    if (!w) return;
+    const x0 = u.valToPos(w.from / 1000, 'x', true), x1 = u.valToPos(w.to / 1000, 'x', true);
     const ctx = u.ctx;
     ctx.save();
     ctx.fillStyle = cssVar('--sel');
@@ -154,47 +306,61 @@
     ctx.restore();
   }
 
-  function mainChart(key, elId, values, label, unit, hoverId) {
-    const host = $(elId);
-    const xs = state.series.t.map((t) => t / 1000);
-    const data = [xs, values];
-    const c = state.charts[key];
-    if (c) { c.setData(data); c.setScale('x', { min: state.from / 1000, max: state.to / 1000 }); return; }
-    host.textContent = '';
-    const opts = chartOpts(host, label, unit, $(hoverId));
-    opts.scales.x.range = () => [state.from / 1000, state.to / 1000];
-    const u = new uPlot(opts, data, host);
-    u.root.dataset.kind = 'main';
-    state.charts[key] = u;
+  // a message over a chart (loading, no data, error); the empty chart stays drawn behind it
+  function chartMessage(text, isError) {
+    for (const id of ['chart-latency', 'chart-qps']) {
+      const m = $(id).querySelector('.plot-msg');
+      m.textContent = text || '';
+      m.hidden = !text;
+      m.classList.toggle('error', !!isError);
+    }
   }
 
   function renderCharts() {
-    const s = state.series;
-    mainChart('lat', 'chart-latency', s.avg_ms, 'Average latency', ' ms', 'lat-hover');
-    mainChart('qps', 'chart-qps', s.qps, 'Queries per second', '/s', 'qps-hover');
+    const p = state.plot;
+    mainChart('lat', 'chart-latency', p.lat, 'Average latency', 'ms', 'lat-hover');
+    mainChart('qps', 'chart-qps', p.qps, 'Queries per second', 'q/s', 'qps-hover');
   }
 
   function rebuildCharts() {
     for (const k of Object.keys(state.charts)) { state.charts[k].destroy(); delete state.charts[k]; }
-    if (state.series) renderCharts();
+    if (state.plot) renderCharts();
     if (state.detail) renderDetail(state.detail);
   }
 
-  // ---- playback ----
-  function setBucket(i) {
-    const s = state.series;
-    if (!s || !s.t.length) { state.bucket = -1; }
-    else state.bucket = Math.max(-1, Math.min(i, s.t.length - 1));
+  // ---- playback: the range in steps of a size that fits it ----
+  function buildSteps() {
+    const span = (state.to - state.from) / 1000;
+    const minWidth = state.series && state.series.width.length ? Math.min(...state.series.width) : 10;
+    const size = STEP_SIZES.find((s) => s >= minWidth && span / s <= MAX_STEPS) || Math.ceil(span / MAX_STEPS);
+    const steps = [];
+    for (let a = state.from; a < state.to; a += size * 1000) steps.push({ from: a, to: Math.min(a + size * 1000, state.to) });
+    state.steps = steps;
+    state.stepSize = size;
+    const one = steps.length < 2;
+    for (const id of ['pb-prev', 'pb-play', 'pb-next']) $(id).disabled = one;
+    $('pb-size').textContent = one ? '' : steps.length + ' steps of ' + fmtDuration(size);
+  }
+  // a step's executions and time, from the buckets that start in it
+  function stepTotals(w) {
+    const p = state.plot;
+    let n = 0, ms = 0;
+    for (let i = 0; i < p.n; i++) if (p.real[i] && p.t[i] >= w.from && p.t[i] < w.to) { n += p.calls[i]; ms += p.calls[i] * p.lat[i]; }
+    return { calls: n, avg_ms: n ? ms / n : null, qps: n / ((w.to - w.from) / 1000) };
+  }
+  function labelStep() {
     const lbl = $('pb-label');
-    if (state.bucket < 0) {
-      lbl.textContent = 'Whole range';
-      delete lbl.dataset.bucket;
-    } else {
-      const t = s.t[state.bucket];
-      lbl.textContent = 'Bucket ' + (state.bucket + 1) + ' of ' + s.t.length + ': ' + fmtTime(t) + ' + ' +
-        s.width[state.bucket] + ' s — ' + fmtInt(s.calls[state.bucket]) + ' executions';
-      lbl.dataset.bucket = String(t);
-    }
+    const w = state.steps[state.step];
+    if (!w) { lbl.textContent = 'Whole range'; delete lbl.dataset.from; delete lbl.dataset.to; return; }
+    const x = stepTotals(w);
+    lbl.textContent = 'Step ' + (state.step + 1) + ' of ' + state.steps.length + ': ' + fmtSpan(w.from, w.to) + ' — ' +
+      (x.calls ? fmtInt(x.calls) + ' executions, ' + fmtMs(x.avg_ms) + ' avg, ' + fmtNum(x.qps) + ' q/s' : 'no queries');
+    lbl.dataset.from = String(w.from);
+    lbl.dataset.to = String(w.to);
+  }
+  function setStep(i) {
+    state.step = state.steps.length ? Math.max(-1, Math.min(i, state.steps.length - 1)) : -1;
+    labelStep();
     for (const k of ['lat', 'qps']) if (state.charts[k]) state.charts[k].redraw(false);
     state.offset = 0;
     loadList();
@@ -207,14 +373,13 @@
   }
   function togglePlay() {
     if (state.timer) { stopPlay(); return; }
-    const s = state.series;
-    if (!s || !s.t.length) return;
-    if (state.bucket < 0 || state.bucket >= s.t.length - 1) setBucket(0);
+    if (state.steps.length < 2) return;
+    if (state.step < 0 || state.step >= state.steps.length - 1) setStep(0);
     $('pb-play').textContent = '❚❚ Pause';
     $('pb-play').setAttribute('aria-label', 'Pause');
     state.timer = setInterval(() => {
-      if (state.bucket >= state.series.t.length - 1) { stopPlay(); return; }
-      setBucket(state.bucket + 1);
+      if (state.step >= state.steps.length - 1) { stopPlay(); return; }
+      setStep(state.step + 1);
     }, 1200);
   }
 
@@ -227,12 +392,34 @@
     });
   }
 
+  function listError(msg) {
+    const box = $('list-error');
+    box.hidden = !msg;
+    box.textContent = msg || '';
+  }
+
   async function loadList() {
     if (!state.source) return;
     const seq = ++state.listSeq;
     let res;
-    try { res = await api('queries', listParams()); } catch (e) { setStatus('Query list: ' + e.message, true); return; }
+    try { res = await api('queries', listParams()); } catch (e) {
+      if (seq !== state.listSeq) return;
+      // the old rows stay for reference, marked as out of date; nothing to page through
+      const rows = $('rows');
+      rows.classList.add('stale');
+      listError('Could not load the query list: ' + e.message + '. ' + (state.listOk ?
+        'The rows below are from ' + fmtClock(state.listOk) + ' and may be out of date. ' : '') + 'Retrying every 10 s.');
+      $('page-prev').disabled = true;
+      $('page-next').disabled = true;
+      $('list').dataset.ready = String(seq);
+      $('list').dataset.error = '1';
+      return;
+    }
     if (seq !== state.listSeq) return;
+    state.listOk = Date.now();
+    listError('');
+    $('rows').classList.remove('stale');
+    delete $('list').dataset.error;
     state.total = res.total;
     PgiEvidence.setHidden(res.hidden_own);
     renderList(res.rows);
@@ -249,21 +436,51 @@
     if (value != null) td.dataset.value = String(value);
     if (typeof value === 'number' && Math.abs(value) >= 1e6) td.title = nf.format(value);
     td.dataset.col = col;
+    const th = document.querySelector('#list th[data-sort="' + col + '"]');
+    if (th && th.dataset.label) td.dataset.label = th.dataset.label;
     tr.appendChild(td);
     return td;
+  }
+
+  // the filters in force, in words, for an empty result
+  function activeFilters() {
+    const f = [];
+    if (state.table) f.push('table "' + state.table + '"');
+    if (state.q) f.push('search "' + state.q + '"');
+    for (const q of state.quick) f.push('quick filter "' + QUICK_NAMES[q] + '"');
+    return f;
+  }
+
+  function emptyRow(frag) {
+    const tr = el('tr', 'empty');
+    const td = el('td');
+    td.colSpan = 11;
+    const f = activeFilters();
+    const w = state.steps[state.step];
+    const where = w ? 'in step ' + (state.step + 1) + ' (' + fmtSpan(w.from, w.to) + ')' : 'in this range';
+    if (!state.sources.length) td.textContent = 'No snapshots received yet: start pg_insights_collector with --dashboard-url pointing here.';
+    else if (f.length) {
+      td.appendChild(el('span', null, 'No statement matches ' + f.join(' and ') + ' ' + where + '. '));
+      const b = el('button', 'clear-filters', 'Clear filters');
+      b.type = 'button';
+      b.addEventListener('click', clearFilters);
+      td.appendChild(b);
+    } else td.textContent = 'No statement ran ' + where + '. Pick a longer range, or "All data".';
+    tr.appendChild(td);
+    frag.appendChild(tr);
+  }
+
+  function clearFilters() {
+    state.table = ''; state.q = ''; state.quick.clear(); state.offset = 0;
+    $('table').value = ''; $('q').value = '';
+    for (const b of document.querySelectorAll('[data-quick]')) b.setAttribute('aria-pressed', 'false');
+    loadList();
   }
 
   function renderList(rows) {
     const body = $('rows');
     const frag = document.createDocumentFragment();
-    if (!rows.length) {
-      const tr = el('tr', 'empty');
-      const td = el('td', null, state.sources.length ? 'No statements match in this range.' :
-        'No snapshots received yet: start pg_insights_collector with --dashboard-url pointing here.');
-      td.colSpan = 11;
-      tr.appendChild(td);
-      frag.appendChild(tr);
-    }
+    if (!rows.length) emptyRow(frag);
     for (const r of rows) {
       const tr = el('tr');
       tr.tabIndex = 0;
@@ -275,14 +492,16 @@
       sql.title = r.query;
       cell(tr, r.model_action || '', 'c-model', r.model_action, 'model_action');
       cell(tr, fmtMs(r.avg_ms), 'num', r.avg_ms, 'avg_ms');
-      cell(tr, fmtMs(r.p95_ms), 'num', r.p95_ms, 'p95_ms');
+      const p95 = cell(tr, r.p95_ms == null ? '–' : '≈ ' + fmtMs(r.p95_ms), 'num', r.p95_ms, 'p95_ms');
+      p95.title = 'Estimated from histogram buckets; slowest execution ' + fmtMs(r.max_ms) + ' (exact)';
       cell(tr, fmtInt(r.calls), 'num', r.calls, 'calls');
       cell(tr, fmtInt(r.reads), 'num', r.reads, 'reads');
       cell(tr, fmtNum(r.reads_per_call), 'num', r.reads_per_call, 'reads_per_call');
       cell(tr, fmtInt(r.rows), 'num', r.rows, 'rows');
       cell(tr, fmtMs(r.total_ms), 'num', r.total_ms, 'total_ms');
-      const ls = cell(tr, fmtShort(r.last_seen), 'num', r.last_seen, 'last_seen');
+      const ls = cell(tr, fmtAgo(r.last_seen), 'num', r.last_seen, 'last_seen');
       ls.title = fmtTime(r.last_seen);
+      ls.dataset.ago = String(r.last_seen);
       frag.appendChild(tr);
     }
     body.replaceChildren(frag);
@@ -296,6 +515,13 @@
   }
 
   // ---- query detail ----
+  // a readable title: the Prisma call, the command and its tables (the shape id stays in the tooltip)
+  function shapeTitle(shape) {
+    const tables = (shape.tables || []).join(', ');
+    const what = (shape.command || 'Query') + (tables ? ' on ' + tables : '');
+    return (shape.model_action ? shape.model_action + ' — ' : '') + what;
+  }
+
   async function openDetail(shapeId, focus) {
     const seq = ++state.detailSeq;
     const r = listRange();
@@ -304,11 +530,15 @@
       d = await api('queries/' + encodeURIComponent(shapeId), Object.assign(srcParams(), { from: r.from, to: r.to }));
     } catch (e) { setStatus('Query detail: ' + e.message, true); return; }
     if (seq !== state.detailSeq) return;
-    state.detail = d;
-    renderDetail(d);
     const panel = $('detail');
+    const other = !state.detail || state.detail.shape.shape_id !== d.shape.shape_id;
+    state.detail = d;
+    // shown before it is drawn, so the chart takes the panel's width
     panel.hidden = false;
     document.body.classList.add('with-detail');
+    renderDetail(d);
+    panel.dataset.shapeId = d.shape.shape_id;
+    if (other) panel.scrollTop = 0;
     for (const tr of document.querySelectorAll('#rows tr')) tr.classList.toggle('current', tr.dataset.shapeId === shapeId);
     if (focus) panel.focus();
   }
@@ -318,6 +548,7 @@
     state.detailSeq++;
     if (state.charts.shape) { state.charts.shape.destroy(); delete state.charts.shape; }
     $('detail').hidden = true;
+    delete $('detail').dataset.shapeId;
     document.body.classList.remove('with-detail');
     const cur = document.querySelector('#rows tr.current');
     if (cur) { cur.classList.remove('current'); cur.focus(); }
@@ -359,8 +590,9 @@
       box.appendChild(el('h5', null, 'Expected impact'));
       box.appendChild(el('p', 'impact', f.expected_impact));
     }
-    const meta = el('p', 'muted small', 'Seen ' + fmtInt(f.occurrences) + '× · first ' + fmtTime(f.first_seen) +
-      ' · last ' + fmtTime(f.last_seen));
+    // occurrences counts the collector's polls, not executions: the meta line says when, not how often
+    const meta = el('p', 'muted small', 'Flagged since ');
+    meta.append(agoEl('span', null, f.first_seen), ' · last seen ', agoEl('span', null, f.last_seen));
     box.appendChild(meta);
     return box;
   }
@@ -431,12 +663,13 @@
     const frag = $('tpl-detail').content.cloneNode(true);
     const f = (name) => frag.querySelector('[data-f="' + name + '"]');
     const s = d.stats;
-    $('d-title').textContent = (d.shape.model_action ? d.shape.model_action + ' · ' : '') +
-      (d.shape.command || 'Query') + ' · shape ' + d.shape.shape_id;
+    $('d-title').textContent = shapeTitle(d.shape);
+    $('d-title').title = 'Statement shape ' + d.shape.shape_id;
     f('tables').textContent = (d.shape.tables || []).join(', ') || '–';
     f('calls').textContent = fmtInt(s.calls); f('calls').dataset.value = String(s.calls);
     f('avg_ms').textContent = fmtMs(s.avg_ms); f('avg_ms').dataset.value = String(s.avg_ms);
-    f('p95_ms').textContent = fmtMs(s.p95_ms); f('p95_ms').dataset.value = String(s.p95_ms);
+    f('p95_ms').textContent = s.p95_ms == null ? '–' : '≈ ' + fmtMs(s.p95_ms); f('p95_ms').dataset.value = String(s.p95_ms);
+    f('max_ms').textContent = fmtMs(s.max_ms); f('max_ms').dataset.value = String(s.max_ms);
     f('reads_per_call').textContent = fmtNum(s.reads_per_call); f('reads_per_call').dataset.value = String(s.reads_per_call);
     f('rows_per_call').textContent = fmtNum(s.rows_per_call); f('rows_per_call').dataset.value = String(s.rows_per_call);
     const verdict = f('verdict');
@@ -454,19 +687,34 @@
     }
     if (state.charts.shape) { state.charts.shape.destroy(); delete state.charts.shape; }
     body.replaceChildren(frag);
-    const host = body.querySelector('[data-f="shape-chart"]');
-    const hover = body.querySelector('[data-f="shape-hover"]');
-    const xs = d.series.t.map((t) => t / 1000);
-    const opts = chartOpts(host, 'Executions per second', '/s', hover, { nosync: true });
-    opts.series.push({ label: 'Avg latency', unit: ' ms', stroke: cssVar('--accent2'), width: 2, scale: 'ms', points: { show: false } });
-    opts.axes.push({ scale: 'ms', side: 1, stroke: cssVar('--muted'), grid: { show: false }, size: 60, font: '11px system-ui, sans-serif' });
-    opts.series[1].unit = '/s';
-    opts.scales.x.range = () => [d.from / 1000, d.to / 1000];
-    opts.hooks.setSelect = [];
-    opts.cursor.drag = { x: false, y: false };
-    state.charts.shape = new uPlot(opts, [xs, d.series.qps, d.series.avg_ms], host);
+    shapeChart(d, body.querySelector('[data-f="shape-chart"]'), body.querySelector('[data-f="shape-hover"]'));
   }
 
+  // this query over time: executions per second (left axis) and average latency (right axis), zero where it did not run
+  function shapeChart(d, host, hover) {
+    const p = buildPlot(d.series, d.from, d.to);
+    const opts = baseOpts(host, 180, 'shape');
+    opts.axes[1].label = 'q/s';
+    opts.axes.push({ scale: 'ms', side: 1, label: 'ms', labelSize: 16, stroke: cssVar('--muted'), grid: { show: false }, size: 56,
+      values: valueAxisValues, font: '11px system-ui, sans-serif', labelFont: '11px system-ui, sans-serif' });
+    opts.series.push({ label: 'Executions per second', stroke: cssVar('--accent'), width: 2, fill: cssVar('--accent-fill'),
+      paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } });
+    opts.series.push({ label: 'Avg latency', stroke: cssVar('--accent2'), width: 2, scale: 'ms',
+      paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } });
+    opts.scales.x.range = () => [d.from / 1000, d.to / 1000];
+    opts.scales.y = { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] };
+    opts.scales.ms = { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] };
+    opts.cursor.drag = { x: false, y: false };
+    opts.cursor.dataIdx = (u, si, idx, x) => { const s = segmentAt(p, x); return s < 0 ? idx : s; };
+    opts.hooks.setCursor = [(u) => {
+      const i = u.cursor.idx;
+      if (i == null || i >= p.n || u.cursor.left < 0) { hover.textContent = ''; return; }
+      hover.textContent = fmtSpan(p.t[i], p.end[i]) + ' — ' + (p.calls[i] ?
+        fmtNum(p.qps[i]) + ' q/s · ' + fmtMs(p.lat[i]) + ' avg' : 'no queries');
+      hover.dataset.t = String(p.t[i]);
+    }];
+    state.charts.shape = new uPlot(opts, [p.t.map((t) => t / 1000), p.qps, p.lat], host);
+  }
   async function copyText(text, button) {
     let ok = false;
     try { await navigator.clipboard.writeText(text); ok = true; } catch (e) {
@@ -481,7 +729,20 @@
     setTimeout(() => { button.textContent = old; }, 1500);
   }
 
+
   // ---- loading ----
+  // the server as a person names it: a socket directory is "local socket", not a cut path
+  function hostLabel(s) {
+    const h = s.host || '';
+    if (!h) return 'server ' + s.server;
+    if (h.startsWith('/')) return 'local socket';
+    return h;
+  }
+  function sourceLabel(s) {
+    // "15.20 (Debian 15.20-1.pgdg120+1)": the version number is enough here, the rest is in the tooltip
+    return s.db + ' — ' + hostLabel(s) + (s.version ? ' (PostgreSQL ' + s.version.split(' ')[0] + ')' : '');
+  }
+
   async function loadSources() {
     const res = await api('servers');
     state.sources = res.servers;
@@ -489,29 +750,44 @@
     const prev = state.source ? state.source.server + '\u0000' + state.source.db : null;
     sel.replaceChildren();
     for (const s of res.servers) {
-      const o = el('option', null, (s.host || s.server) + ' / ' + s.db + '  (' + s.version + ', ' + fmtInt(s.shapes) + ' shapes)');
+      const o = el('option', null, sourceLabel(s));
       o.value = s.server + '\u0000' + s.db;
+      o.title = (s.host || '') + ' · PostgreSQL ' + (s.version || '?') + ' · system identifier ' + s.server + ' · ' +
+        fmtInt(s.shapes) + ' statement shapes';
       sel.appendChild(o);
     }
+    if (!res.servers.length) sel.appendChild(el('option', null, 'no server yet'));
+    sel.disabled = !res.servers.length;
     const pick = res.servers.find((s) => s.server + '\u0000' + s.db === prev) || res.servers[0] || null;
     state.source = pick;
-    if (pick) sel.value = pick.server + '\u0000' + pick.db;
+    if (pick) { sel.value = pick.server + '\u0000' + pick.db; sel.title = pick.host || ''; }
     renderCollectorHealth(pick);
   }
 
-  // the collector's drops and failures (CollectorCounters), so a gap in the charts is explained
+  // when the latest snapshot arrived, and the collector's drops and failures when there are any (so a gap is explained)
   function renderCollectorHealth(src) {
     const out = $('collector-health');
     const c = src && src.collector;
-    if (!c) { out.textContent = ''; out.className = 'muted'; return; }
-    const dropped = Number(c.snapshots_dropped_total || 0);
-    const wfail = Number(c.spool_write_failures_total || 0);
-    const parts = ['Collector: ' + fmtInt(dropped) + ' snapshots dropped',
-      fmtInt(wfail) + ' spool write failures', fmtInt(Number(c.spool_files || 0)) + ' waiting'];
-    out.textContent = parts.join(', ');
-    out.className = dropped > 0 || wfail > 0 ? 'warn' : 'muted';
+    const last = c && c.last_received != null ? c.last_received : (src ? src.last_seen : null);
+    out.replaceChildren();
+    if (last == null) { out.className = 'muted'; delete out.dataset.last; return; }
+    out.dataset.last = String(last);
+    const ago = agoEl('span', 'ago', last);
+    out.append('Last snapshot ', ago);
+    const dropped = Number((c && c.snapshots_dropped_total) || 0);
+    const wfail = Number((c && c.spool_write_failures_total) || 0);
     out.dataset.dropped = String(dropped);
     out.dataset.writeFailures = String(wfail);
+    const lost = [];
+    if (dropped > 0) lost.push(fmtInt(dropped) + ' snapshots dropped');
+    if (wfail > 0) lost.push(fmtInt(wfail) + ' spool write failures');
+    if (lost.length) out.append(' · collector: ' + lost.join(', '));
+    out.className = lost.length ? 'warn' : 'muted';
+  }
+
+  // relative times ("3 min ago") kept current between refreshes
+  function tickAgo() {
+    for (const e of document.querySelectorAll('[data-ago]')) e.textContent = fmtAgo(Number(e.dataset.ago));
   }
 
   async function loadTables() {
@@ -524,36 +800,77 @@
     if (res.tables.includes(state.table)) sel.value = state.table; else { state.table = ''; sel.value = ''; }
   }
 
+  function noData() {
+    state.series = { t: [], width: [], calls: [], qps: [], avg_ms: [] };
+    state.plot = buildPlot(state.series, state.from, state.to);
+    renderCharts();
+    buildSteps();
+    for (const id of ['pb-prev', 'pb-play', 'pb-next']) $(id).disabled = true;	// nothing to step through
+    $('pb-size').textContent = '';
+    renderTiles(null, false);
+  }
+
   async function loadAll() {
-    computeRange();
     try {
-      setStatus('Loading…');
+      if (!state.listOk) setStatus('Loading…');
       await loadSources();
-      if (!state.source) { state.series = { t: [], width: [], calls: [], qps: [], avg_ms: [] }; renderCharts(); renderList([]); setStatus(''); return; }
-      const listDone = state.bucket < 0 ? loadList() : null;
+    } catch (e) {
+      loadFailed(e);
+      return;
+    }
+    computeRange();
+    if (!state.source) {
+      noData();
+      chartMessage('No data yet: no snapshot has been received.');
+      renderList([]);
+      $('list').dataset.ready = String(++state.listSeq);
+      $('page-prev').disabled = true; $('page-next').disabled = true;
+      setStatus('');
+      return;
+    }
+    try {
+      const keepFrom = state.steps[state.step] ? state.steps[state.step].from : null;
       const [, ts] = await Promise.all([loadTables(),
         api('timeseries', Object.assign(srcParams(), { from: Math.floor(state.from), to: Math.ceil(state.to) }))]);
-      const keep = state.series && state.bucket >= 0 ? state.series.t[state.bucket] : null;
       state.series = ts.series;
+      state.summary = ts.summary;
+      state.plot = buildPlot(ts.series, state.from, state.to);
       renderCharts();
-      setBucketSilently(keep == null ? -1 : ts.series.t.indexOf(keep));
-      if (listDone) await listDone; else await loadList();
+      chartMessage(ts.summary && ts.summary.calls ? '' : 'No queries in this range.');
+      renderTiles(ts.summary, false);
+      buildSteps();
+      state.step = keepFrom == null ? -1 : state.steps.findIndex((w) => w.from === keepFrom);
+      labelStep();
+      for (const k of ['lat', 'qps']) if (state.charts[k]) state.charts[k].redraw(false);
+      await loadList();
       if (state.detail) await openDetail(state.detail.shape.shape_id, false);
-      setStatus('Updated ' + fmtTime(Date.now()).slice(11));
-    } catch (e) { setStatus(e.message, true); }
+      if (!$('list').dataset.error) setStatus('Updated ' + fmtClock(Date.now()));
+    } catch (e) { loadFailed(e); }
   }
-  function setBucketSilently(i) {
-    state.bucket = i;
-    const lbl = $('pb-label');
-    if (i < 0) { lbl.textContent = 'Whole range'; delete lbl.dataset.bucket; }
-    for (const k of ['lat', 'qps']) if (state.charts[k]) state.charts[k].redraw(false);
+
+  // nothing could be loaded: say so where the data would be, keep old figures visibly stale
+  function loadFailed(e) {
+    setStatus('Not updated: ' + e.message, true);
+    if (!state.plot) { state.from = state.from || Date.now() - 3600e3; state.to = state.to || Date.now(); noData(); }
+    chartMessage('Could not load the charts: ' + e.message, true);
+    renderTiles(null, true);
+    for (const id of ['pb-prev', 'pb-play', 'pb-next']) $(id).disabled = true;
+    stopPlay();
+    if (state.listOk) { $('rows').classList.add('stale'); } else $('rows').replaceChildren();
+    listError('Could not load the query list: ' + e.message + '. ' + (state.listOk ?
+      'The rows below are from ' + fmtClock(state.listOk) + ' and may be out of date. ' : '') + 'Retrying every 10 s.');
+    $('page-prev').disabled = true;
+    $('page-next').disabled = true;
+    $('list').dataset.error = '1';
+    $('list').dataset.ready = String(++state.listSeq);
   }
 
   // ---- wiring ----
   function wire() {
     for (const b of document.querySelectorAll('[data-range]')) {
       b.addEventListener('click', () => {
-        state.rangeSec = Number(b.dataset.range); state.custom = null; state.zoom = null; state.bucket = -1;
+        state.rangeSec = b.dataset.range === 'fit' ? 'fit' : Number(b.dataset.range);
+        state.custom = null; state.zoom = null; state.step = -1;
         for (const o of document.querySelectorAll('.range .seg')) o.setAttribute('aria-pressed', String(o === b));
         $('custom').hidden = true; $('custom-toggle').setAttribute('aria-expanded', 'false');
         stopPlay(); loadAll();
@@ -573,21 +890,23 @@
       e.preventDefault();
       const a = Date.parse($('custom-from').value + 'Z'), b = Date.parse($('custom-to').value + 'Z');
       if (!(a < b)) { setStatus('Custom range: "from" must be before "to"', true); return; }
-      state.custom = { from: a, to: b }; state.zoom = null; state.bucket = -1;
+      state.custom = { from: a, to: b }; state.zoom = null; state.step = -1;
       for (const o of document.querySelectorAll('.range .seg')) o.setAttribute('aria-pressed', String(o.id === 'custom-toggle'));
       stopPlay(); loadAll();
     });
     $('source').addEventListener('change', () => {
       const [server, db] = $('source').value.split('\u0000');
       state.source = state.sources.find((s) => s.server === server && s.db === db) || null;
-      state.bucket = -1; state.offset = 0; state.table = '';
+      state.step = -1; state.offset = 0; state.table = '';
       closeDetail(); stopPlay(); loadAll();
     });
-    $('zoom-reset').addEventListener('click', () => { state.zoom = null; state.bucket = -1; loadAll(); });
-    $('pb-prev').addEventListener('click', () => { stopPlay(); const n = state.series ? state.series.t.length : 0; setBucket(state.bucket < 0 ? n - 1 : Math.max(0, state.bucket - 1)); });
-    $('pb-next').addEventListener('click', () => { stopPlay(); setBucket(state.bucket + 1); });
+    $('zoom-reset').addEventListener('click', () => { state.zoom = null; state.step = -1; loadAll(); });
+    $('pb-prev').addEventListener('click', () => { stopPlay(); setStep(state.step < 0 ? state.steps.length - 1 : Math.max(0, state.step - 1)); });
+    $('pb-next').addEventListener('click', () => { stopPlay(); setStep(state.step + 1); });
     $('pb-play').addEventListener('click', togglePlay);
-    $('pb-all').addEventListener('click', () => { stopPlay(); setBucket(-1); });
+    $('chart-latency').addEventListener('keydown', (e) => chartKey(e, 'lat'));
+    $('chart-qps').addEventListener('keydown', (e) => chartKey(e, 'qps'));
+    $('pb-all').addEventListener('click', () => { stopPlay(); setStep(-1); });
     for (const th of document.querySelectorAll('#list th[data-sort]')) {
       th.querySelector('button').addEventListener('click', () => {
         const col = th.dataset.sort;
@@ -629,10 +948,11 @@
     let rs = null;
     window.addEventListener('resize', () => { clearTimeout(rs); rs = setTimeout(rebuildCharts, 150); });
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', rebuildCharts);
-    // live: a relative range refreshes every 10 s unless the user is looking at a bucket or zoom
+    // live: a relative or fitted range refreshes every 10 s unless the user is looking at a step or zoom
     setInterval(() => {
-      if (!document.hidden && !state.custom && !state.zoom && state.bucket < 0 && !state.timer) loadAll();
+      if (!document.hidden && !state.custom && !state.zoom && state.step < 0 && !state.timer) loadAll();
     }, 10000);
+    setInterval(tickAgo, 1000);
   }
 
   document.addEventListener('DOMContentLoaded', () => {

@@ -18,7 +18,7 @@ let code = 0;
 try {
   await page.goto(URL_ + '/');
   await page.waitForSelector('#source option', { state: 'attached' });
-  const label = await page.$$eval('#source option', (os) => os.map((o) => o.textContent).find((t) => t.includes('/ shop ')));
+  const label = await page.$$eval('#source option', (os) => os.map((o) => o.textContent).find((t) => t.startsWith('shop — ')));
   if (!label) throw new Error('no "shop" database in the picker');
   await page.selectOption('#source', { label });
   await page.fill('#q', 'owner');

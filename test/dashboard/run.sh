@@ -196,6 +196,23 @@ grep -q '^evidence: [0-9]* passed' "$OUT/evidence-browser.log" || { bf=$((bf + 1
 PASS=$((PASS + bp))
 FAIL=$((FAIL + bf))
 
+# ---- the page's loading, empty and error states: a dashboard of its own on an empty repository, stopped by the test ----
+pgi_sql "CREATE DATABASE pgi_states" >/dev/null
+PORT4=$(pgi_free_port)
+if REPO="host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=pgi_states" start_dashboard "$OUT/dashboard-states.log" "$PORT4" "$BIN"; then
+	PGI_DASH_URL=http://127.0.0.1:$PORT4 PGI_DASH_PID=$DASH_PID PGI_DASH_KEY=$KEYF PGI_DASH_SNAPDIR=$S PGI_DASH_SNAPS=$NSNAP \
+		PGI_DASH_OUT=$OUT/screenshots timeout 120 node test/dashboard/states.mjs >"$OUT/states.log" 2>&1
+	grep -E '^(ok|FAIL) - ' "$OUT/states.log" | sed -E 's/^(ok|FAIL) - /\1 - states: /'
+	sp=$(grep -c '^ok - ' "$OUT/states.log")
+	sf=$(grep -c '^FAIL - ' "$OUT/states.log")
+	grep -q '^states: [0-9]* passed' "$OUT/states.log" || { sf=$((sf + 1)); echo "FAIL - states run did not finish: $(tail -3 "$OUT/states.log")"; }
+	PASS=$((PASS + sp))
+	FAIL=$((FAIL + sf))
+	wait "$DASH_PID" 2>/dev/null
+else
+	nok "dashboard for the states test starts" "$(tail -3 "$OUT/dashboard-states.log")"
+fi
+
 is "repository intact after the hostile snapshot (all 8 tables)" "$(repo_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'pgi'")" 8
 is "hostile statement text stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.shapes WHERE query LIKE '%DROP TABLE pgi.shapes%'")" 1
 is "hostile tag value stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.attributions WHERE controller = '''); DROP TABLE pgi.snapshots; --'")" 1
