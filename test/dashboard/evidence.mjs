@@ -56,7 +56,7 @@ const evidence = () => page.$$eval('#d-body .finding', (boxes) => boxes.map((b) 
 
 await page.goto(URL_ + '/');
 await page.waitForSelector('#source option', { state: 'attached' });
-const label = await page.$$eval('#source option', (os) => os.map((o) => o.textContent).find((t) => t.includes('/ blog ')));
+const label = await page.$$eval('#source option', (os) => os.map((o) => o.textContent).find((t) => t.startsWith('blog — ')));
 assert(label, 'no "blog" database in the picker');
 await listSettled(() => page.selectOption('#source', { label }));
 
