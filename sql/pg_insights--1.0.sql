@@ -223,7 +223,8 @@ CREATE VIEW insights.plans AS
 CREATE TABLE insights.findings_data (
     id bigserial PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN ('n_plus_one', 'missing_index', 'offset_pagination',
-                                       'repeated_query', 'over_fetching', 'large_nested_read')),
+                                       'repeated_query', 'over_fetching', 'large_nested_read',
+                                       'frequent_errors')),
     dbid oid NOT NULL,
     shape_id bigint NOT NULL,
     query text,

@@ -14,6 +14,7 @@ static const Detector detectors[] = {
 	{"repeated_query", detect_repeated_query},
 	{"over_fetching", detect_over_fetching},
 	{"large_nested_read", detect_large_nested_read},
+	{"frequent_errors", detect_frequent_errors},
 };
 
 #define CARRY_WINDOW_US		(5 * 1000000LL)	/* events kept across polls */
@@ -57,6 +58,8 @@ detect_config_defaults(DetectConfig *cfg)
 	cfg->nested_min_rows_per_call = 1000;
 	cfg->nested_min_bytes_per_call = 262144;
 	cfg->resolve_after_polls = 2;
+	cfg->errors_min = 10;
+	cfg->errors_min_rate = 0.05;
 }
 
 /* key = value from the config file or --detect key=value; false if unknown or bad */
@@ -88,6 +91,8 @@ detect_config_set(DetectConfig *cfg, const char *key, const char *value)
 	SET("nested_min_rows_per_call", nested_min_rows_per_call);
 	SET("nested_min_bytes_per_call", nested_min_bytes_per_call);
 	SET("resolve_after_polls", resolve_after_polls);
+	SET("errors_min", errors_min);
+	SET("errors_min_rate", errors_min_rate);
 #undef SET
 	return false;
 }
@@ -365,6 +370,30 @@ load_scans(DetectInput *in)
 		nops = PQgetisnull(r, i, 8) ? 0 : pgarray_parse(in->arena, PQgetvalue(r, i, 8), &s->filter_ops);
 		if (s->nfilter < 0 || nops != s->nfilter)
 			s->nfilter = 0;
+	}
+	PQclear(r);
+	return true;
+}
+
+static bool
+load_errors(DetectInput *in)
+{
+	static const char *sql = MARK
+		"SELECT shape_id, left(sqlstate, 5), sum(errors)::bigint FROM insights.errors_raw()"
+		" WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+		" GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2" OWN;
+	PGresult   *r = query(in->conn, sql, 0, NULL);
+	int			i;
+
+	if (r == NULL)
+		return false;
+	in->nerrors = PQntuples(r);
+	in->errors = arena_alloc(in->arena, sizeof(DetError) * (in->nerrors + 1));
+	for (i = 0; i < in->nerrors; i++)
+	{
+		in->errors[i].shape_id = num(r, i, 0);
+		snprintf(in->errors[i].sqlstate, sizeof(in->errors[i].sqlstate), "%s", PQgetvalue(r, i, 1));
+		in->errors[i].errors = num(r, i, 2);
 	}
 	PQclear(r);
 	return true;
@@ -795,7 +824,7 @@ detect_run(PGconn *conn, DetectState *st, const DetectConfig *cfg,
 	/* read everything in one snapshot; the detectors may run EXPLAIN later */
 	if (!exec_simple(conn, MARK "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" OWN))
 		goto done;
-	if (!load_shapes(&in, st) || !load_scans(&in) || !load_events(&in, st))
+	if (!load_shapes(&in, st) || !load_scans(&in) || !load_events(&in, st) || !load_errors(&in))
 	{
 		exec_simple(conn, "ROLLBACK" OWN);
 		goto done;

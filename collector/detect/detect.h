@@ -28,7 +28,17 @@ typedef struct DetectConfig
 	int64_t		nested_min_rows_per_call;
 	int64_t		nested_min_bytes_per_call;
 	int			resolve_after_polls;	/* clean active polls before a finding resolves */
+	int64_t		errors_min;				/* failed executions before a shape is considered */
+	double		errors_min_rate;		/* failed share of its executions */
 } DetectConfig;
+
+/* Failed executions of one shape and SQLSTATE (insights.errors, both levels). */
+typedef struct DetError
+{
+	int64_t		shape_id;
+	char		sqlstate[8];
+	int64_t		errors;
+} DetError;
 
 /* One execution from insights.events(). */
 typedef struct DetEvent
@@ -141,6 +151,8 @@ typedef struct DetectInput
 	DetEvent   *events;			/* this poll's plus the recent carry-over, by seq */
 	int			nevents;
 	int64_t		events_lost;	/* sequence numbers missing from this poll's read */
+	DetError   *errors;			/* by shape_id, then most errors first */
+	int			nerrors;
 	bool		have_hypopg;
 	/* output */
 	DetFinding *findings;
@@ -156,6 +168,7 @@ typedef struct Detector
 	DetectorFn	run;
 } Detector;
 
+extern void detect_frequent_errors(DetectInput *in);
 extern void detect_config_defaults(DetectConfig *cfg);
 /* the finding kinds of the detector table, in order; NULL past the last */
 extern const char *detect_kind(int i);

@@ -7,6 +7,7 @@
   const KINDS = {
     n_plus_one: 'N+1 queries', missing_index: 'Missing index', offset_pagination: 'Offset pagination',
     repeated_query: 'Repeated query', over_fetching: 'Over-fetching', large_nested_read: 'Large nested read',
+    frequent_errors: 'Frequent errors',
   };
   const QUICK_NAMES = { repeated: 'Repeated', high_reads: 'High reads', recent: 'Recent', findings: 'Has findings' };
   const MIN_FIT_MS = 60000;				// a fitted range spans at least a minute

@@ -8,6 +8,7 @@ window.PgiEvidence = (function () {
   const KINDS = {
     n_plus_one: 'N+1 queries', missing_index: 'Missing index', offset_pagination: 'Offset pagination',
     repeated_query: 'Repeated query', over_fetching: 'Over-fetching', large_nested_read: 'Large nested read',
+    frequent_errors: 'Frequent errors',
   };
 
   // ---- numbers ----
@@ -281,6 +282,13 @@ window.PgiEvidence = (function () {
       if (has('bytes_per_call')) add('bytes_per_call', 'Data per call', bytes(ev.bytes_per_call));
       if (has('reads_per_call')) add('reads_per_call', 'Reads', blocks(ev.reads_per_call) + ' read per call');
       if (has('calls')) add('calls', 'Executions', int(ev.calls));
+      break;
+    case 'frequent_errors':
+      if (has('errors')) add('errors', 'Failed executions', int(ev.errors) + (has('executions') ? ' of ' + int(ev.executions) : ''));
+      if (has('executions')) seen.add('executions');
+      if (has('failed_share')) add('failed_share', 'Failed share', pct(ev.failed_share));
+      if (Array.isArray(ev.sqlstates)) add('sqlstates', 'Errors by SQLSTATE', ev.sqlstates.map((e) =>
+        String(e.sqlstate) + (e.condition ? ' ' + String(e.condition) : '') + ': ' + int(e.errors)).join(', '));
       break;
     default:
     }

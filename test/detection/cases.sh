@@ -106,7 +106,28 @@ case_large_nested_read() {
 	for r in 1 2; do echo "SELECT u.id, u.name, a.id, a.title, a.body FROM users u JOIN articles a ON a.author_id = u.id;"; echo "$GAP"; done | psql_db "$1"
 }
 
+# insert-and-catch: 20 of 40 INSERTs hit the primary key (23505)
+EXPECT[frequent_errors]="frequent_errors:INSERT INTO tags%"
+case_frequent_errors() {
+	{
+		echo "CREATE TABLE tags (id int PRIMARY KEY, name text);"
+		echo '\set ON_ERROR_STOP 0'
+		for k in $(seq 1 40); do echo "INSERT INTO tags VALUES ($(((k + 1) / 2)), 'tag $k');"; done
+	} | psql_db "$1" 2>/dev/null
+}
+
 # ---- negatives: look alike, but are fine ----
+
+# failures that are rare among many executions: 12 of 412 (2.9 %, below errors_min_rate)
+EXPECT[neg_rare_errors]=""
+case_neg_rare_errors() {
+	{
+		echo "CREATE TABLE tags (id int PRIMARY KEY, name text);"
+		echo '\set ON_ERROR_STOP 0'
+		for k in $(seq 1 400); do echo "INSERT INTO tags VALUES ($k, 'tag $k');"; done
+		for k in $(seq 1 12); do echo "INSERT INTO tags VALUES ($k, 'again');"; done
+	} | psql_db "$1" 2>/dev/null
+}
 EXPECT[neg_batched]=""
 case_neg_batched() {
 	for r in $(seq 1 5); do

@@ -8,7 +8,7 @@ source "$ROOT/test/lib/cluster.sh"
 source "$ROOT/test/detection/cases.sh"
 export PGI_EXEC=$ROOT/test/tools/pgi_exec
 COLLECTOR=$ROOT/collector/pg_insights_collector
-KINDS=(n_plus_one missing_index offset_pagination repeated_query over_fetching large_nested_read)
+KINDS=(n_plus_one missing_index offset_pagination repeated_query over_fetching large_nested_read frequent_errors)
 
 psql_db() { "$PGI_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGI_SOCK" -p "$PGI_PORT" -U "$PGI_SUPERUSER" -d "$1" >/dev/null; }
 
