@@ -23,7 +23,7 @@ import sys
 PREFIX = "db.client.pg_insights."
 SUMS = {"calls": "{call}", "rows": "{row}", "shared_blocks_read": "{block}", "shared_blocks_hit": "{block}"}
 UNITS = dict({PREFIX + k: v for k, v in SUMS.items()}, **{PREFIX + "duration": "ms", PREFIX + "findings": "{finding}"})
-KINDS = ["n_plus_one", "missing_index", "offset_pagination", "repeated_query", "over_fetching", "large_nested_read"]
+KINDS = ["n_plus_one", "missing_index", "offset_pagination", "repeated_query", "over_fetching", "large_nested_read", "frequent_errors"]
 DIGITS = re.compile(r"^-?[0-9]+$")
 
 
