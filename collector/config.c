@@ -42,6 +42,9 @@ typedef struct Option
 static const Option options[] = {
 	{"dbname", OPT_LIST, OFF(dbnames), "", "CONNINFO",
 	"database to poll: a name or a libpq conninfo/URI; repeat for several (default: libpq's PG* environment)"},
+	{"server-name", OPT_STRING, OFF(server_name), "", "NAME",
+	"the server's name on the dashboard and in OTLP (default: its cluster_name, else host:port; "
+	"at most 63 characters)"},
 	{"dashboard-url", OPT_STRING, OFF(dashboard_url), "", "URL",
 	"dashboard base URL; snapshots are POSTed to URL/v1/snapshots"},
 	{"api-key-file", OPT_STRING, OFF(api_key_file), "", "FILE",
@@ -431,6 +434,22 @@ validate(Config *cfg, char *err, size_t errlen)
 {
 	int			i;
 
+	if (cfg->server_name && cfg->server_name[0])
+	{
+		const unsigned char *c;
+
+		if (strlen(cfg->server_name) > 63)
+		{
+			snprintf(err, errlen, "--server-name is longer than 63 characters");
+			return false;
+		}
+		for (c = (const unsigned char *) cfg->server_name; *c; c++)
+			if (*c < 0x20 || *c == 0x7f)
+			{
+				snprintf(err, errlen, "--server-name holds a control character; use printable text");
+				return false;
+			}
+	}
 	if (cfg->ndbnames == 0)
 	{
 		cfg->dbnames = xmalloc(sizeof(char *));
@@ -653,6 +672,7 @@ config_free(Config *cfg)
 		free(cfg->dbnames[i]);
 	free(cfg->dbnames);
 	free(cfg->dashboard_url);
+	free(cfg->server_name);
 	free(cfg->api_key_file);
 	free(cfg->api_key);
 	free(cfg->output);

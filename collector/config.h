@@ -19,6 +19,7 @@ typedef struct Config
 	char	  **dbnames;		/* conninfo strings or database names; "" = libpq env */
 	int			ndbnames;
 	char	   *dashboard_url;
+	char	   *server_name;	/* the server's name on the dashboard; empty: cluster_name, else host:port */
 	char	   *api_key_file;
 	char	   *api_key;		/* read from api_key_file */
 	int64_t		interval_us;

@@ -25,6 +25,7 @@ struct Source
 	char		sqlstate[6];	/* of the last failed statement */
 	SourceIdentity id;
 	char		name[160];
+	char		server_name[64];	/* --server-name */
 };
 
 static const char *const Q_IDENTITY =
@@ -33,7 +34,8 @@ MARK "SELECT current_database(),"
 " current_setting('server_version'), current_setting('server_version_num')::int,"
 " (SELECT system_identifier::text FROM pg_catalog.pg_control_system()),"
 " " EPOCH_US("pg_postmaster_start_time()") ","
-" (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_insights')" TAG;
+" (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_insights'),"
+" left(current_setting('cluster_name'), 63), pg_catalog.pg_is_in_recovery()" TAG;
 
 static const char *const Q_BOUNDS =
 MARK "SELECT upper_ms FROM insights.histogram_bounds() ORDER BY bucket" TAG;
@@ -105,6 +107,7 @@ source_create(const char *conninfo, const Config *cfg)
 
 	src->conninfo = xstrdup(conninfo);
 	source_set_timeouts(src, cfg);
+	snprintf(src->server_name, sizeof(src->server_name), "%s", cfg->server_name ? cfg->server_name : "");
 
 	/* a readable name for the logs, without passwords */
 	if (strchr(conninfo, '=') != NULL || strstr(conninfo, "://") != NULL)
@@ -279,6 +282,17 @@ identify(Source *src, char *err, size_t errlen)
 	copy_field(id->extension_version, sizeof(id->extension_version), res, 6);
 	snprintf(id->host, sizeof(id->host), "%s", PQhost(src->conn) ? PQhost(src->conn) : "");
 	snprintf(id->port, sizeof(id->port), "%s", PQport(src->conn) ? PQport(src->conn) : "");
+	/* a socket directory names no machine: "local:5432" */
+	snprintf(id->instance, sizeof(id->instance), "%s:%s",
+			 id->host[0] == '/' || id->host[0] == '\0' ? "local" : id->host, id->port);
+	if (src->server_name[0] != '\0')
+		snprintf(id->name, sizeof(id->name), "%s", src->server_name);
+	else
+		copy_field(id->name, sizeof(id->name), res, 7);
+	if (id->name[0] == '\0')
+		snprintf(id->name, sizeof(id->name), "%s", id->instance);
+	snprintf(id->role, sizeof(id->role), "%s",
+			 strcmp(PQgetvalue(res, 0, 8), "t") == 0 ? "standby" : "primary");
 	PQclear(res);
 	if (id->extension_version[0] == '\0')
 	{

@@ -25,6 +25,9 @@ typedef struct SourceIdentity
 	char		host[256];
 	char		port[16];		/* PQport(): the server's port (or socket file's number) */
 	char		extension_version[32];
+	char		name[280];		/* --server-name, else cluster_name, else host:port */
+	char		instance[280];	/* host:port as reached: a replica is not its primary */
+	char		role[8];		/* "primary" or "standby" */
 	int64_t		postmaster_start_us;
 	int			nhist;
 	double		bounds[MAX_HIST];	/* upper bounds, nhist - 1 of them */

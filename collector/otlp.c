@@ -474,6 +474,10 @@ put_resource(Sbuf *b, const OtlpMeta *meta)
 	if (id->port[0] != '\0' && *end == '\0' && port > 0 && port < 65536)
 		attr_int(b, &first, "server.port", port);
 	attr_str(b, &first, "postgresql.system_identifier", id->system_identifier, SIZE_MAX);
+	if (id->name[0] != '\0')
+		attr_str(b, &first, "postgresql.server.name", id->name, SIZE_MAX);
+	if (id->role[0] != '\0')
+		attr_str(b, &first, "postgresql.server.role", id->role, SIZE_MAX);
 	sbuf_printf(b, "]}");
 }
 

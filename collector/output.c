@@ -261,6 +261,9 @@ output_build(const DeltaSet *ds, const SourceIdentity *id, const CollectorStats 
 	server.postmaster_start_us = id->postmaster_start_us;
 	server.stats_reset_us = ds->info.stats_reset_us;
 	server.extension_version = (char *) id->extension_version;
+	server.name = (char *) id->name;
+	server.instance = (char *) id->instance;
+	server.role = (char *) id->role;
 
 	info.max_shapes = ds->info.max_shapes;
 	info.shapes = ds->info.shapes;

@@ -145,19 +145,27 @@ emit_rows(Buf *b, PGresult *res, const char *types, int skip)
 	buf_putc(b, ']');
 }
 
-/* server= (system identifier) and db= (name) to a source id; the newest source when omitted */
+/*
+ * source= (an id from /api/servers), or server= (system identifier) and db=
+ * (name), to a source id; the newest matching source when ambiguous
+ */
 static int
 resolve_source(Ctx *c)
 {
 	const char *server = arg(c, "server");
 	const char *db = arg(c, "db");
+	const char *source = arg(c, "source");
+	long long	id;
 	PGresult   *res;
 	long long	from,
 				to;
 
+	if (source && (!parse_ll(source, &id) || id <= 0 || id > 2147483647))
+		return error(c, 400, "source: a source id from /api/servers expected");
 	res = query(c, "SELECT source_id FROM pgi.sources"
 				" WHERE ($1::text IS NULL OR system_identifier = $1) AND ($2::text IS NULL OR database = $2)"
-				" ORDER BY last_seen DESC LIMIT 1", 2, (const char *const[]) {server, db});
+				"  AND ($3::int IS NULL OR source_id = $3::int)"
+				" ORDER BY last_seen DESC LIMIT 1", 3, (const char *const[]) {server, db, source});
 	if (res == NULL)
 		return error(c, 503, "repository query failed");
 	if (PQntuples(res) == 0)
@@ -208,13 +216,14 @@ api_servers(Ctx *c)
 							" (SELECT (extract(epoch FROM min(bucket)) * 1000)::bigint FROM pgi.totals x"
 							"   WHERE x.source_id = s.source_id) AS data_from,"
 							" (SELECT (extract(epoch FROM max(bucket + width * interval '1 second')) * 1000)::bigint"
-							"   FROM pgi.totals x WHERE x.source_id = s.source_id) AS data_to"
-							" FROM pgi.sources s ORDER BY host, system_identifier, database", 0, NULL);
+							"   FROM pgi.totals x WHERE x.source_id = s.source_id) AS data_to,"
+							" source_id AS source, coalesce(name, nullif(instance, ''), host) AS name, instance, role"
+							" FROM pgi.sources s ORDER BY 12, system_identifier, instance, database", 0, NULL);
 
 	if (res == NULL)
 		return error(c, 503, "repository query failed");
 	buf_puts(c->out, "{\"servers\":");
-	emit_rows(c->out, res, "sssssnnjnn", 0);
+	emit_rows(c->out, res, "sssssnnjnnnsss", 0);
 	buf_putc(c->out, '}');
 	PQclear(res);
 	return 200;

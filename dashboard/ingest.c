@@ -121,6 +121,11 @@ validate(const PgInsights__V1__Snapshot *s)
 		return "snapshot_id longer than 200 bytes";
 	if (s->server == NULL || s->server->system_identifier[0] == '\0' || s->server->database[0] == '\0')
 		return "server.system_identifier and server.database are required";
+	if (strlen(s->server->name) > 200 || strlen(s->server->instance) > 300)
+		return "server.name longer than 200 bytes or server.instance longer than 300";
+	if (s->server->role[0] != '\0' && strcmp(s->server->role, "primary") != 0 &&
+		strcmp(s->server->role, "standby") != 0)
+		return "server.role is neither \"primary\" nor \"standby\"";
 	if (s->interval_end_us <= 0 || s->interval_start_us > s->interval_end_us)
 		return "interval_start_us/interval_end_us missing or reversed";
 	if (s->n_histogram_bounds_ms + 1 > DASH_HIST_MAX)

@@ -145,6 +145,18 @@ static const struct
 		"  ADD COLUMN spool_write_failures bigint;"
 		"CREATE INDEX ON pgi.snapshots (source_id, collector_instance, sequence);"
 	},
+	{
+		3,
+		/*
+		 * Server identity: a streaming replica shares its primary's system
+		 * identifier, so the instance (host:port as the collector reaches
+		 * it) tells them apart; snapshots of older collectors carry none.
+		 */
+		"ALTER TABLE pgi.sources ADD COLUMN instance text NOT NULL DEFAULT '',"
+		"  ADD COLUMN name text, ADD COLUMN role text;"
+		"ALTER TABLE pgi.sources DROP CONSTRAINT sources_system_identifier_database_key;"
+		"ALTER TABLE pgi.sources ADD UNIQUE (system_identifier, instance, database);"
+	},
 };
 
 #define N_MIGRATIONS ((int) (sizeof(migrations) / sizeof(migrations[0])))

@@ -487,16 +487,18 @@ repo_store_snapshot(PGconn *conn, const Snapshot *s, char *err, size_t errlen)
 	snprintf(num[0], 32, "%u", srv->dbid);
 	if (!run(conn,
 			 "INSERT INTO pgi.sources AS s (system_identifier, database, dbid, host, version,"
-			 "  extension_version, hist_bounds)"
-			 " VALUES ($1, $2, $3::oid, $4, $5, $6, $7::float8[])"
-			 " ON CONFLICT (system_identifier, database) DO UPDATE SET dbid = excluded.dbid,"
+			 "  extension_version, hist_bounds, instance, name, role)"
+			 " VALUES ($1, $2, $3::oid, $4, $5, $6, $7::float8[], $8, nullif($9, ''), nullif($10, ''))"
+			 " ON CONFLICT (system_identifier, instance, database) DO UPDATE SET dbid = excluded.dbid,"
 			 "  host = excluded.host, version = excluded.version,"
+			 "  name = coalesce(excluded.name, s.name), role = coalesce(excluded.role, s.role),"
 			 "  extension_version = excluded.extension_version,"
 			 "  hist_bounds = CASE WHEN cardinality(excluded.hist_bounds) > 0"
 			 "   THEN excluded.hist_bounds ELSE s.hist_bounds END, last_seen = now()"
 			 " RETURNING source_id",
-			 7, (const char *const[]) {srv->system_identifier, srv->database, num[0], srv->host,
-			 srv->version, srv->extension_version, arr_end(&bounds)}, &res, err, errlen))
+			 10, (const char *const[]) {srv->system_identifier, srv->database, num[0], srv->host,
+			 srv->version, srv->extension_version, arr_end(&bounds), srv->instance, srv->name,
+			 srv->role}, &res, err, errlen))
 		goto fail;
 	snprintf(source, sizeof(source), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);

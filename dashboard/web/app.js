@@ -108,7 +108,7 @@
     return body;
   }
   function srcParams() {
-    return state.source ? { server: state.source.server, db: state.source.db } : {};
+    return state.source ? { source: state.source.source } : {};
   }
 
   // ---- range ----
@@ -732,36 +732,38 @@
 
 
   // ---- loading ----
-  // the server as a person names it: a socket directory is "local socket", not a cut path
+  // the server as a person names it (--server-name, cluster_name, host:port); a socket directory is "local socket"
   function hostLabel(s) {
-    const h = s.host || '';
+    const h = s.name || s.host || '';
     if (!h) return 'server ' + s.server;
     if (h.startsWith('/')) return 'local socket';
     return h;
   }
   function sourceLabel(s) {
     // "15.20 (Debian 15.20-1.pgdg120+1)": the version number is enough here, the rest is in the tooltip
-    return s.db + ' — ' + hostLabel(s) + (s.version ? ' (PostgreSQL ' + s.version.split(' ')[0] + ')' : '');
+    return s.db + ' — ' + hostLabel(s) + (s.role === 'standby' ? ' · standby' : '') +
+      (s.version ? ' (PostgreSQL ' + s.version.split(' ')[0] + ')' : '');
   }
 
   async function loadSources() {
     const res = await api('servers');
     state.sources = res.servers;
     const sel = $('source');
-    const prev = state.source ? state.source.server + '\u0000' + state.source.db : null;
+    const prev = state.source ? String(state.source.source) : null;
     sel.replaceChildren();
     for (const s of res.servers) {
       const o = el('option', null, sourceLabel(s));
-      o.value = s.server + '\u0000' + s.db;
-      o.title = (s.host || '') + ' · PostgreSQL ' + (s.version || '?') + ' · system identifier ' + s.server + ' · ' +
+      o.value = String(s.source);
+      o.title = (s.instance || s.host || '') + (s.role ? ' · ' + s.role : '') + ' · PostgreSQL ' + (s.version || '?') +
+        ' · system identifier ' + s.server + ' · ' +
         fmtInt(s.shapes) + ' statement shapes';
       sel.appendChild(o);
     }
     if (!res.servers.length) sel.appendChild(el('option', null, 'no server yet'));
     sel.disabled = !res.servers.length;
-    const pick = res.servers.find((s) => s.server + '\u0000' + s.db === prev) || res.servers[0] || null;
+    const pick = res.servers.find((s) => String(s.source) === prev) || res.servers[0] || null;
     state.source = pick;
-    if (pick) { sel.value = pick.server + '\u0000' + pick.db; sel.title = pick.host || ''; }
+    if (pick) { sel.value = String(pick.source); sel.title = pick.instance || pick.host || ''; }
     renderCollectorHealth(pick);
   }
 
@@ -896,8 +898,7 @@
       stopPlay(); loadAll();
     });
     $('source').addEventListener('change', () => {
-      const [server, db] = $('source').value.split('\u0000');
-      state.source = state.sources.find((s) => s.server === server && s.db === db) || null;
+      state.source = state.sources.find((s) => String(s.source) === $('source').value) || null;
       state.step = -1; state.offset = 0; state.table = '';
       closeDetail(); stopPlay(); loadAll();
     });

@@ -339,6 +339,17 @@ check "malformed conninfo: exit 2" test $? = 2
 rc=$?
 check "unreachable dashboard URL (--once): exit 1 with curl's reason" test $rc = 1 -a \
 	-n "$(grep -i 'v1/snapshots: .*connect' "$WORK/e6.out")"
+"$BIN" --dbname "$DSN" --once --output - --server-name "$(printf 'n%.0s' $(seq 1 64))" >"$WORK/e9.out" 2>&1
+rc=$?
+check "--server-name over 63 characters: exit 2 with the reason" test $rc = 2 -a -n "$(grep 'server-name is longer than 63' "$WORK/e9.out")"
+"$BIN" --dbname "$DSN" --once --output - --format json >"$WORK/id1.json" 2>/dev/null
+"$BIN" --dbname "$DSN" --once --output - --format json --server-name 'billing eu-1' >"$WORK/id2.json" 2>/dev/null
+check "server identity: name defaults to local:PORT (no cluster_name), --server-name wins, instance and role primary" \
+	python3 -c "
+import json, sys
+a = json.load(open('$WORK/id1.json'))['server']; b = json.load(open('$WORK/id2.json'))['server']
+sys.exit(0 if a['name'] == 'local:$PGI_PORT' and a['instance'] == 'local:$PGI_PORT' and a['role'] == 'primary'
+         and b['name'] == 'billing eu-1' and b['instance'] == a['instance'] else 1)"
 "$BIN" --dbname "$DSN" --once --dashboard-url ftp://x >"$WORK/e7.out" 2>&1
 check "non-HTTP dashboard URL: exit 2" test $? = 2
 "$BIN" --dbname "$DSN" --once --dashboard-url http://127.0.0.1:1 --api-key-file "$WORK/nokey" >"$WORK/e8.out" 2>&1

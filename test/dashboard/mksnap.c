@@ -194,6 +194,9 @@ typedef struct Args
 	int			interval_s;
 	const char *sysid;
 	const char *db;
+	const char *name;			/* server.name, .instance, .role: empty unless given */
+	const char *instance;
+	const char *role;
 	const char *id;
 	const char *out;
 	bool		deflate;
@@ -428,7 +431,7 @@ describe(const ShapeDef *defs, size_t n)
 int
 main(int argc, char **argv)
 {
-	Args		a = {"basic", 0, 1000, 0, 10, "7300000000000000001", "app", NULL, NULL, false, false};
+	Args		a = {"basic", 0, 1000, 0, 10, "7300000000000000001", "app", NULL, NULL, NULL, NULL, NULL, false, false};
 	PgInsights__V1__Snapshot s = PG_INSIGHTS__V1__SNAPSHOT__INIT;
 	PgInsights__V1__Server srv = PG_INSIGHTS__V1__SERVER__INIT;
 	const ShapeDef *defs = basic;
@@ -470,6 +473,12 @@ main(int argc, char **argv)
 				a.sysid = v;
 			else if (strcmp(o, "--db") == 0)
 				a.db = v;
+			else if (strcmp(o, "--name") == 0)
+				a.name = v;
+			else if (strcmp(o, "--instance") == 0)
+				a.instance = v;
+			else if (strcmp(o, "--role") == 0)
+				a.role = v;
 			else if (strcmp(o, "--id") == 0)
 				a.id = v;
 			else if (strcmp(o, "-o") == 0)
@@ -519,6 +528,12 @@ main(int argc, char **argv)
 	srv.dbid = 5;
 	srv.host = (char *) "db.test.local";
 	srv.extension_version = (char *) "1.0";
+	if (a.name)
+		srv.name = (char *) a.name;
+	if (a.instance)
+		srv.instance = (char *) a.instance;
+	if (a.role)
+		srv.role = (char *) a.role;
 	s.schema_version = 1;
 	s.snapshot_id = (char *) a.id;
 	s.sequence = (uint64_t) a.index + 1;

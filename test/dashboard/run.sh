@@ -92,7 +92,7 @@ if start_dashboard "$OUT/dashboard.log" "$PORT" "$BIN"; then ok "dashboard start
 	exit 1
 fi
 repo_sql() { PGI_DB=pgi_repo pgi_sql "$1"; }
-is "schema_version recorded" "$(repo_sql 'SELECT max(version) FROM pgi.schema_version')" 2
+is "schema_version recorded" "$(repo_sql 'SELECT max(version) FROM pgi.schema_version')" 3
 check "log lines carry timestamps" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ UTC \[dashboard\] INFO: listening' "$OUT/dashboard.log"
 
 post() {	# post FILE [curl args]: prints the HTTP status
@@ -133,6 +133,27 @@ expect_status "same snapshot again acknowledged" 200 "$(post "$S/edge.pb")"
 check "duplicate answered as duplicate" grep -q '"duplicate"' "$OUT/last-response"
 is "duplicate stored once (one snapshots row)" "$(repo_sql "SELECT count(*) FROM pgi.snapshots WHERE snapshot_id = 'edge-1'")" 1
 is "duplicate stored once (counters not doubled)" "$(repo_sql "SELECT sum(calls) FROM pgi.shape_stats WHERE shape_id = 1001")" 500
+
+# ---- server identity: a replica shares its primary's system identifier, the instance tells them apart ----
+"$MKSNAP" --index 0 --sysid 7300000000000000001 --db orders --name orders-primary --instance db1.test.local:5432 \
+	--role primary --end-us $(((NOW - 390) * 1000000)) -o "$S/id-primary.pb"
+"$MKSNAP" --index 2 --sysid 7300000000000000001 --db orders --name orders-replica --instance db2.test.local:5432 \
+	--role standby --end-us $(((NOW - 390) * 1000000)) -o "$S/id-standby.pb"
+expect_status "snapshot of a primary stored" 200 "$(post "$S/id-primary.pb")"
+expect_status "snapshot of its standby (same system identifier) stored" 200 "$(post "$S/id-standby.pb")"
+api_json() { curl -s "$URL/api/$1" | node -e "const j=JSON.parse(require('fs').readFileSync(0)); console.log($2)"; }
+is "/api/servers: primary and standby are two servers, by name, with their role and instance" \
+	"$(api_json servers "j.servers.filter((s) => s.db === 'orders').map((s) => [s.name, s.role, s.instance].join(' ')).join(', ')")" \
+	"orders-primary primary db1.test.local:5432, orders-replica standby db2.test.local:5432"
+SRC_STANDBY=$(api_json servers "j.servers.find((s) => s.name === 'orders-replica').source")
+is "source= reads one server's data (the standby's 1001: 500 x 3 executions, the primary's not added)" \
+	"$(api_json "queries?source=$SRC_STANDBY&sort=calls" "j.rows.find((r) => r.shape_id === '1001').calls")" 1500
+is "a snapshot without identity (an older collector) is a server of its own, named by its host" \
+	"$(api_json servers "j.servers.filter((s) => s.db === 'app').map((s) => s.name + '|' + s.instance + '|' + s.role).join(',')")" \
+	"db.test.local||null"
+"$MKSNAP" --index 0 --sysid 7300000000000000001 --db orders --role leader -o "$S/id-badrole.pb"
+expect_status "server.role other than primary/standby -> 422" 422 "$(post "$S/id-badrole.pb")"
+expect_status "source= that is not an id -> 400" 400 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' "$URL/api/queries?source=1;DROP")"
 repo_sql "SET client_min_messages = warning; TRUNCATE pgi.sources, pgi.shape_stats, pgi.totals CASCADE" >/dev/null	# start the page's data from a clean slate
 
 # ---- security headers, read-only ----
@@ -278,6 +299,33 @@ if make -C collector >"$OUT/collector-build.log" 2>&1 && [[ -x $COLLECTOR ]]; th
 		nok "e2e: page" "$(tail -2 "$OUT/e2e-browser.log" 2>/dev/null)"
 	fi
 	kill "$CPID" 2>/dev/null
+
+	# a real streaming replica of this server: same system identifier, its own server on the page
+	REP=$(mktemp -d "${TMPDIR:-/tmp}/pgi-cluster.XXXXXX")
+	PGI_CLUSTERS+=("$REP")
+	chmod 755 "$REP"
+	[[ $(id -u) -eq 0 ]] && chown postgres: "$REP"
+	REP_PORT=$(pgi_free_port)
+	if pgi_as_owner "$PGI_PGBIN/pg_basebackup" -h "$PGI_SOCK" -p "$PGI_PORT" -U "$PGI_SUPERUSER" -D "$REP/data" -R \
+		-X stream >"$OUT/basebackup.log" 2>&1 &&
+		pgi_as_owner mkdir -p "$REP/sock" &&
+		printf "port = %s\nunix_socket_directories = '%s'\ncluster_name = 'shop-replica'\n" "$REP_PORT" "$REP/sock" |
+		pgi_as_owner tee -a "$REP/data/postgresql.conf" >/dev/null &&
+		pgi_as_owner "$PGI_PGBIN/pg_ctl" -D "$REP/data" -l "$REP/server.log" -w -t 60 start >>"$OUT/basebackup.log" 2>&1; then
+		"$COLLECTOR" --once --dbname "host=$REP/sock port=$REP_PORT user=$PGI_SUPERUSER dbname=shop" --dashboard-url "$URL" \
+			--api-key-file "$KEYF" >"$OUT/collector-replica.log" 2>&1
+		"$COLLECTOR" --once --server-name shop-primary --dbname "host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=shop" \
+			--dashboard-url "$URL" --api-key-file "$KEYF" >"$OUT/collector-primary.log" 2>&1
+		is "real replica: primary and standby are two servers (--server-name; the standby's cluster_name), same system identifier" \
+			"$(api_json servers "((s) => s.map((x) => x.name + ' ' + x.role).join(', ') + ' / ' + new Set(s.map((x) => x.server)).size + ' system identifier')(j.servers.filter((x) => x.db === 'shop' && x.role))")" \
+			"shop-primary primary, shop-replica standby / 1 system identifier"
+		is "real replica: each server's instance is local:port as the collector reached it" \
+			"$(api_json servers "j.servers.filter((x) => x.db === 'shop' && x.role).map((x) => x.instance).join(',')")" \
+			"local:$PGI_PORT,local:$REP_PORT"
+	else
+		nok "streaming replica starts (pg_basebackup -R)" "$(tail -3 "$OUT/basebackup.log")"
+	fi
+	pgi_cluster_destroy "$REP"
 else
 	nok "collector build (make -C collector)" "$(tail -3 "$OUT/collector-build.log")"
 fi
