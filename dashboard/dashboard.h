@@ -13,7 +13,6 @@
 #define DASH_VERSION "1.0"
 #define DASH_BUCKET_SECONDS 10		/* width of the buckets written from snapshots */
 #define DASH_HIST_MAX 32			/* histogram buckets kept per row (the extension has 20) */
-#define DASH_MAX_KEYS 16
 
 /* exit codes */
 #define EXIT_OK 0
@@ -95,6 +94,8 @@ typedef struct RepoPool
 } RepoPool;
 
 extern PGresult *repo_exec(PGconn *conn, const char *sql, int n, const char *const *params);
+/* the DSN without its password, for log lines */
+extern void repo_dsn_for_log(const char *dsn, char *out, size_t outlen);
 extern bool repo_pool_init(RepoPool *pool, const char *dsn, int size);
 extern void repo_pool_close(RepoPool *pool);
 extern PGconn *repo_acquire(RepoPool *pool);
@@ -111,13 +112,19 @@ typedef struct IngestResult
 	bool		duplicate;
 } IngestResult;
 
-extern void ingest_snapshot(RepoPool *pool, const DashOptions *opt, const char *body, size_t len,
-							const char *content_encoding, IngestResult *res);
+struct IngestAuth;
+extern void ingest_snapshot(RepoPool *pool, const DashOptions *opt, const struct IngestAuth *auth,
+							const char *body, size_t len, const char *content_encoding, IngestResult *res);
 
 /* repo.c: store one decoded snapshot (parameterized statements only) */
 struct PgInsights__V1__Snapshot;
 extern int	repo_store_snapshot(PGconn *conn, const struct PgInsights__V1__Snapshot *snap,
 								char *err, size_t errlen);
+/* an unbound key's claim: 1 held (or taken now), 0 the key or the server is claimed otherwise (held names it), -1 error */
+extern int	repo_claim_server(PGconn *conn, const char *digest_hex, const char *server,
+							  char *held, size_t heldlen, char *err, size_t errlen);
+/* forget the claims of keys that left the key file */
+extern bool repo_release_claims(PGconn *conn, const char *digest_array);
 
 /* ---- api.c ---- */
 typedef struct ApiRequest
@@ -133,20 +140,59 @@ extern int	api_handle(RepoPool *pool, const ApiRequest *req, Buf *out);
 /* ---- ingest keys (keys.c): only their SHA-256 digests are kept ---- */
 #define DASH_KEY_DIGEST_LEN 32
 
+/*
+ * One line of --api-key-file: the key (or its digest), then optionally the
+ * servers it may write, comma-separated; "*" lets it write any server.  A
+ * key that names none is bound to the first server it writes (its claim is
+ * kept in the repository, pgi.key_claims).
+ */
+typedef struct KeyEntry
+{
+	unsigned char digest[DASH_KEY_DIGEST_LEN];
+	bool		any;
+	int			nnames;
+	char	  **names;
+} KeyEntry;
+
 typedef struct KeySet
 {
 	int			n;
-	unsigned char digest[DASH_MAX_KEYS][DASH_KEY_DIGEST_LEN];
+	int			cap;
+	KeyEntry   *keys;
 } KeySet;
+
+/* what keys_authorize() decides for one snapshot */
+typedef enum KeyVerdict
+{
+	KEY_ALLOW,					/* "*", or the server is in the key's list */
+	KEY_CLAIM,					/* an unbound key: allowed if the repository claim holds */
+	KEY_DENY,					/* the key names other servers, or another key names this one */
+	KEY_REVOKED					/* the key left the file since the request began */
+} KeyVerdict;
 
 extern bool key_digest(const char *key, size_t len, unsigned char out[DASH_KEY_DIGEST_LEN]);
 extern void key_digest_hex(const unsigned char digest[DASH_KEY_DIGEST_LEN], char out[2 * DASH_KEY_DIGEST_LEN + 1]);
-/* lines of text: a key, or "sha256:" and its digest in hex; '#' comments; text is overwritten */
+/* lines of text: a key, or "sha256:" and its digest in hex, then servers; '#' comments; text is overwritten */
 extern bool keys_parse(KeySet *ks, char *text, const char *path);
 extern bool keys_load(KeySet *ks, const char *path);
-extern bool keys_add(KeySet *ks, const char *key, size_t len);
-extern bool keys_match(const KeySet *ks, const char *token, size_t len);
+extern void keys_free(KeySet *ks);
+extern bool keys_add(KeySet *ks, const char *key, size_t len, const char *servers);
+/* the matching key's index, or -1; every key is compared */
+extern int	keys_match(const KeySet *ks, const char *token, size_t len);
 extern void keys_compare(const KeySet *old, const KeySet *new, int *added, int *revoked);
+/* may the key of this digest write server `name`?  On KEY_DENY, why says which servers it may write */
+extern KeyVerdict keys_authorize(const KeySet *ks, const unsigned char digest[DASH_KEY_DIGEST_LEN],
+								 const char *name, char *why, size_t whylen);
+/* the digests in hex, as a text[] literal (for releasing the claims of revoked keys) */
+extern void keys_digest_array(const KeySet *ks, Buf *out);
+
+/* how ingest asks the server's current key set about one snapshot (routes.c takes the lock) */
+typedef struct IngestAuth
+{
+	unsigned char digest[DASH_KEY_DIGEST_LEN];
+	KeyVerdict	(*authorize) (void *cls, const unsigned char *digest, const char *name, char *why, size_t whylen);
+	void	   *cls;
+} IngestAuth;
 
 /* ---- the server (routes.c) ---- */
 typedef struct Dashboard

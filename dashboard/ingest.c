@@ -148,8 +148,62 @@ validate(const PgInsights__V1__Snapshot *s)
 	return NULL;
 }
 
+/* the server as the key file and the page name it: name, else instance, else host */
+static const char *
+server_label(const PgInsights__V1__Server *srv)
+{
+	if (srv->name[0])
+		return srv->name;
+	if (srv->instance[0])
+		return srv->instance;
+	if (srv->host[0])
+		return srv->host;
+	return srv->system_identifier;
+}
+
+/* may the request's key write this snapshot's server?  false with res set when not */
+static bool
+authorized(PGconn *conn, const IngestAuth *auth, const PgInsights__V1__Server *srv, IngestResult *res)
+{
+	const char *name = server_label(srv);
+	char		why[200] = "",
+				hex[2 * DASH_KEY_DIGEST_LEN + 1],
+				held[256],
+				err[256];
+	int			rc;
+
+	switch (auth->authorize(auth->cls, auth->digest, name, why, sizeof(why)))
+	{
+		case KEY_ALLOW:
+			return true;
+		case KEY_REVOKED:
+			fail(res, 401, "API key revoked");
+			return false;
+		case KEY_DENY:
+			fail(res, 403, "server \"%.200s\" refused: %s", name, why);
+			return false;
+		case KEY_CLAIM:
+			break;
+	}
+	key_digest_hex(auth->digest, hex);
+	rc = repo_claim_server(conn, hex, name, held, sizeof(held), err, sizeof(err));
+	if (rc < 0)
+	{
+		log_error("ingest: key claim: %s", err);
+		fail(res, 500, "could not check the key's server (see the dashboard log)");
+		return false;
+	}
+	if (rc == 0 && held[0])
+		fail(res, 403, "server \"%.200s\" refused: this key is bound to server \"%.200s\", the first it wrote; "
+			 "give each server its own key, or list its servers after the key in --api-key-file", name, held);
+	else if (rc == 0)
+		fail(res, 403, "server \"%.200s\" refused: another key wrote it first; use that server's key, "
+			 "or bind it in --api-key-file (KEY name)", name);
+	return rc == 1;
+}
+
 void
-ingest_snapshot(RepoPool *pool, const DashOptions *opt, const char *body, size_t len,
+ingest_snapshot(RepoPool *pool, const DashOptions *opt, const IngestAuth *auth, const char *body, size_t len,
 				const char *content_encoding, IngestResult *res)
 {
 	Buf			inflated;
@@ -205,6 +259,12 @@ ingest_snapshot(RepoPool *pool, const DashOptions *opt, const char *body, size_t
 	if (conn == NULL)
 	{
 		fail(res, 503, "repository unavailable");
+		pg_insights__v1__snapshot__free_unpacked(snap, NULL);
+		return;
+	}
+	if (!authorized(conn, auth, snap->server, res))
+	{
+		repo_release(pool, conn);
 		pg_insights__v1__snapshot__free_unpacked(snap, NULL);
 		return;
 	}

@@ -21,7 +21,7 @@ typedef struct OptionDef
 static const OptionDef option_defs[] = {
 	{"listen", "HOST:PORT", "127.0.0.1:8470", "address of the HTTP server ([::1]:8470 for IPv6)"},
 	{"repo-dsn", "DSN", "dbname=pg_insights_repo", "libpq connection string of the repository database"},
-	{"api-key-file", "FILE", "(none: ingest refused)", "ingest keys, one per line (a key, or sha256:HEX of one); collectors send one as a bearer token; SIGHUP reloads it"},
+	{"api-key-file", "FILE", "(none: ingest refused)", "ingest keys, one per line: a key (or sha256:HEX of one), then the servers it may write (name, name; * for any; none: the first it writes); SIGHUP reloads it"},
 	{"ui-auth", "MODE", "(off; required off loopback)", "token:SECRET or basic:USER:PASSWORD; SECRET/USER:PASSWORD may be @FILE"},
 	{"tls-cert", "FILE", "(none)", "PEM certificate: serve HTTPS (with --tls-key)"},
 	{"tls-key", "FILE", "(none)", "PEM private key of --tls-cert"},
@@ -487,11 +487,35 @@ find_web_dir(DashOptions *o)
 	return false;
 }
 
+/* a revoked key's claim on its server ends: a new unbound key may take the server */
+static void
+release_claims(Dashboard *d)
+{
+	PGconn	   *conn;
+	Buf			arr;
+
+	if (d->opt->api_key_file == NULL)
+		return;
+	conn = repo_acquire(&d->pool);
+	if (conn == NULL)
+		return;
+	buf_init(&arr);
+	pthread_rwlock_rdlock(&d->keys_lock);
+	keys_digest_array(&d->keys, &arr);
+	pthread_rwlock_unlock(&d->keys_lock);
+	buf_putc(&arr, '\0');
+	if (!repo_release_claims(conn, arr.data))
+		log_warn("repository: could not release the claims of revoked keys (retried at the next SIGHUP)");
+	buf_free(&arr);
+	repo_release(&d->pool, conn);
+}
+
 /* SIGHUP: read --api-key-file again; a bad file keeps the keys in use */
 static void
 reload_keys(Dashboard *d)
 {
-	KeySet		fresh;
+	KeySet		fresh,
+				old;
 	int			added,
 				revoked;
 
@@ -507,11 +531,13 @@ reload_keys(Dashboard *d)
 	}
 	keys_compare(&d->keys, &fresh, &added, &revoked);
 	pthread_rwlock_wrlock(&d->keys_lock);
+	old = d->keys;
 	d->keys = fresh;
 	pthread_rwlock_unlock(&d->keys_lock);
-	memset(&fresh, 0, sizeof(fresh));
+	keys_free(&old);
 	log_info("SIGHUP: --api-key-file reloaded: %d key(s), %d added, %d revoked "
 			 "(other options need a restart)", d->keys.n, added, revoked);
+	release_claims(d);
 }
 
 static void
@@ -587,7 +613,10 @@ main(int argc, char **argv)
 
 	if (!repo_pool_init(&d.pool, opt.repo_dsn, opt.threads + 1))
 	{
-		log_error("cannot connect to the repository (--repo-dsn \"%s\")", opt.repo_dsn);
+		char		shown[512];
+
+		repo_dsn_for_log(opt.repo_dsn, shown, sizeof(shown));
+		log_error("cannot connect to the repository (--repo-dsn \"%s\")", shown);
 		exit_code = EXIT_RUNTIME;
 		goto out_pool;
 	}
@@ -603,6 +632,7 @@ main(int argc, char **argv)
 		exit_code = EXIT_RUNTIME;
 		goto out_pool;
 	}
+	release_claims(&d);
 	if (!server_start(&d))
 	{
 		exit_code = EXIT_RUNTIME;
@@ -645,7 +675,7 @@ out_pool:
 	if (d.pool.conns)
 		repo_pool_close(&d.pool);
 out:
-	memset(&d.keys, 0, sizeof(d.keys));
+	keys_free(&d.keys);
 	pthread_rwlock_destroy(&d.keys_lock);
 	free(d.ui_token);
 	free(d.ui_basic_user);

@@ -157,11 +157,50 @@ static const struct
 		"ALTER TABLE pgi.sources DROP CONSTRAINT sources_system_identifier_database_key;"
 		"ALTER TABLE pgi.sources ADD UNIQUE (system_identifier, instance, database);"
 	},
+	{
+		4,
+		/* an unbound ingest key is bound to the first server it writes; one key per server */
+		"CREATE TABLE pgi.key_claims ("
+		"  server_name text PRIMARY KEY,"
+		"  key_digest text NOT NULL UNIQUE,"
+		"  claimed_at timestamptz NOT NULL DEFAULT now());"
+	},
 };
 
 #define N_MIGRATIONS ((int) (sizeof(migrations) / sizeof(migrations[0])))
 
 /* ---- connection pool ---- */
+
+void
+repo_dsn_for_log(const char *dsn, char *out, size_t outlen)
+{
+	PQconninfoOption *opts = PQconninfoParse(dsn, NULL);
+	PQconninfoOption *o;
+	size_t		len = 0;
+
+	if (opts == NULL)
+	{
+		snprintf(out, outlen, "(not a valid connection string)");
+		return;
+	}
+	out[0] = '\0';
+	for (o = opts; o->keyword != NULL; o++)
+	{
+		int			w;
+
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		/* the password, and anything libpq itself would not show, is left out */
+		if (strcmp(o->keyword, "password") == 0 || (o->dispchar && o->dispchar[0] == '*'))
+			w = snprintf(out + len, outlen - len, "%s%s=***", len ? " " : "", o->keyword);
+		else
+			w = snprintf(out + len, outlen - len, "%s%s=%s", len ? " " : "", o->keyword, o->val);
+		if (w < 0 || (size_t) w >= outlen - len)
+			break;
+		len += (size_t) w;
+	}
+	PQconninfoFree(opts);
+}
 
 static PGconn *
 repo_connect(const char *dsn)

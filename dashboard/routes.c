@@ -73,6 +73,7 @@ typedef struct Request
 {
 	Buf			body;
 	bool		too_big;
+	unsigned char key[DASH_KEY_DIGEST_LEN];	/* digest of the request's key */
 } Request;
 
 /* the state of a GET or HEAD between its two calls: nothing to keep */
@@ -248,10 +249,24 @@ handle_static(Server *s, struct MHD_Connection *conn, const char *url, const cha
 	return send_error(conn, 404, "not found");
 }
 
+/* the key set of the moment: a SIGHUP between the headers and the body may have revoked the key */
+static KeyVerdict
+authorize_snapshot(void *cls, const unsigned char *digest, const char *name, char *why, size_t whylen)
+{
+	Dashboard  *d = cls;
+	KeyVerdict	v;
+
+	pthread_rwlock_rdlock(&d->keys_lock);
+	v = keys_authorize(&d->keys, digest, name, why, whylen);
+	pthread_rwlock_unlock(&d->keys_lock);
+	return v;
+}
+
 static enum MHD_Result
 handle_ingest(Server *s, struct MHD_Connection *conn, Request *r)
 {
 	IngestResult res;
+	IngestAuth	auth;
 	Buf			out;
 	enum MHD_Result ret;
 	const char *enc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Encoding");
@@ -261,7 +276,10 @@ handle_ingest(Server *s, struct MHD_Connection *conn, Request *r)
 		log_warn("ingest: body larger than --max-body (%zu bytes) rejected", s->d->opt->max_body);
 		return send_error(conn, 413, "body exceeds --max-body");
 	}
-	ingest_snapshot(&s->d->pool, s->d->opt, r->body.data, r->body.len, enc, &res);
+	auth.authorize = authorize_snapshot;
+	auth.cls = s->d;
+	memcpy(auth.digest, r->key, DASH_KEY_DIGEST_LEN);
+	ingest_snapshot(&s->d->pool, s->d->opt, &auth, r->body.data, r->body.len, enc, &res);
 	if (res.status >= 400)
 	{
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -306,10 +324,16 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 			const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 			bool		nokeys,
 						match;
+			int			k = -1;
+			unsigned char digest[DASH_KEY_DIGEST_LEN];
 
 			pthread_rwlock_rdlock(&d->keys_lock);
 			nokeys = d->keys.n == 0;
-			match = token != NULL && keys_match(&d->keys, token, strlen(token));
+			if (token != NULL)
+				k = keys_match(&d->keys, token, strlen(token));
+			match = k >= 0;
+			if (match)
+				memcpy(digest, d->keys.keys[k].digest, DASH_KEY_DIGEST_LEN);
 			pthread_rwlock_unlock(&d->keys_lock);
 			if (nokeys)
 				return send_error(conn, 403, "ingest disabled: the dashboard runs without --api-key-file");
@@ -322,6 +346,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 				return send_error(conn, 413, "body exceeds --max-body");
 			r = xcalloc(1, sizeof(Request));
 			buf_init(&r->body);
+			memcpy(r->key, digest, DASH_KEY_DIGEST_LEN);
 			*con_cls = r;
 			return MHD_YES;
 		}

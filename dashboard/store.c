@@ -589,3 +589,43 @@ fail:
 	buf_free(&bounds);
 	return -1;
 }
+
+int
+repo_claim_server(PGconn *conn, const char *digest_hex, const char *server, char *held, size_t heldlen,
+				  char *err, size_t errlen)
+{
+	PGresult   *res = NULL;
+	int			rc;
+
+	held[0] = '\0';
+	if (!run(conn,
+			 "WITH mine AS (SELECT server_name FROM pgi.key_claims WHERE key_digest = $1),"
+			 " taken AS (INSERT INTO pgi.key_claims (server_name, key_digest)"
+			 "   SELECT $2, $1 WHERE NOT EXISTS (SELECT FROM mine) ON CONFLICT DO NOTHING RETURNING server_name)"
+			 " SELECT coalesce((SELECT server_name FROM mine), (SELECT server_name FROM taken))",
+			 2, (const char *const[]) {digest_hex, server}, &res, err, errlen))
+		return -1;
+	if (PQntuples(res) != 1)
+	{
+		snprintf(err, errlen, "key claim: %d rows, want 1", PQntuples(res));
+		rc = -1;
+	}
+	else if (PQgetisnull(res, 0, 0))
+		rc = 0;					/* the server is another key's */
+	else
+	{
+		snprintf(held, heldlen, "%s", PQgetvalue(res, 0, 0));
+		rc = strcmp(held, server) == 0 ? 1 : 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+bool
+repo_release_claims(PGconn *conn, const char *digest_array)
+{
+	char		err[256];
+
+	return run(conn, "DELETE FROM pgi.key_claims WHERE key_digest <> ALL ($1::text[])",
+			   1, (const char *const[]) {digest_array}, NULL, err, sizeof(err));
+}

@@ -67,16 +67,23 @@ pgi_sql "CREATE DATABASE pgi_repo" >/dev/null
 is "repository server is $("$PGI_PGBIN/postgres" --version)" "$(pgi_sql 'SHOW server_version_num' | cut -c1-2)" \
 	"$("$PGI_PGBIN/postgres" --version | sed -nE 's/^postgres \(PostgreSQL\) ([0-9]+).*/\1/p')"
 REPO="host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=pgi_repo"
-KEYF=$OUT/api.key
+KEYF=$OUT/api.key	# the collectors' key file: the key alone
 head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$KEYF"
 KEY=$(cat "$KEYF")
+# the dashboard's: this key writes every test server ("*"); KEYB is bound to orders-primary by the file;
+# KEYC and KEYD name no server, so each is bound to the first it writes
+KEYB=kb-$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+KEYC=kc-$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+KEYD=kd-$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+DKEYS=$OUT/dashboard.keys
+printf '%s *\n%s orders-primary\n%s\n%s\n' "$KEY" "$KEYB" "$KEYC" "$KEYD" >"$DKEYS"
 PORT=$(pgi_free_port)
 URL=http://127.0.0.1:$PORT
 
 start_dashboard() {	# start_dashboard LOG PORT [extra args]: PID in DASH_PID
 	local log=$1 port=$2
 	shift 2
-	"$@" --repo-dsn "$REPO" --api-key-file "$KEYF" --listen "127.0.0.1:$port" --max-body 1M \
+	"$@" --repo-dsn "$REPO" --api-key-file "$DKEYS" --listen "127.0.0.1:$port" --max-body 1M \
 		--max-inflated 8M --maintenance-interval 1s >"$log" 2>&1 &
 	DASH_PID=$!
 	PIDS+=("$DASH_PID")
@@ -92,7 +99,7 @@ if start_dashboard "$OUT/dashboard.log" "$PORT" "$BIN"; then ok "dashboard start
 	exit 1
 fi
 repo_sql() { PGI_DB=pgi_repo pgi_sql "$1"; }
-is "schema_version recorded" "$(repo_sql 'SELECT max(version) FROM pgi.schema_version')" 3
+is "schema_version recorded" "$(repo_sql 'SELECT max(version) FROM pgi.schema_version')" 4
 check "log lines carry timestamps" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ UTC \[dashboard\] INFO: listening' "$OUT/dashboard.log"
 
 post() {	# post FILE [curl args]: prints the HTTP status
@@ -151,6 +158,50 @@ is "source= reads one server's data (the standby's 1001: 500 x 3 executions, the
 is "a snapshot without identity (an older collector) is a server of its own, named by its host" \
 	"$(api_json servers "j.servers.filter((s) => s.db === 'app').map((s) => s.name + '|' + s.instance + '|' + s.role).join(',')")" \
 	"db.test.local||null"
+# ---- keys bound to servers ----
+post_as() {	# post_as KEY FILE: HTTP status
+	curl -s -o "$OUT/last-response" -w '%{http_code}' -H "Authorization: Bearer $1" --data-binary @"$2" "$URL/v1/snapshots"
+}
+for n in claim-a claim-b; do
+	"$MKSNAP" --index 0 --sysid 7300000000000000002 --db claims --name $n --instance $n:5432 --role primary \
+		--end-us $(((NOW - 380) * 1000000)) -o "$S/id-$n.pb"
+done
+"$MKSNAP" --index 1 --sysid 7300000000000000001 --db orders --name orders-primary --instance db1.test.local:5432 \
+	--role primary --end-us $(((NOW - 370) * 1000000)) -o "$S/id-primary-2.pb"
+expect_status "a key bound to orders-primary by the file writes orders-primary" 200 "$(post_as "$KEYB" "$S/id-primary-2.pb")"
+expect_status "... and is refused orders-replica" 403 "$(post_as "$KEYB" "$S/id-standby.pb")"
+check "... saying which server it may write" grep -q 'may write only server orders-primary' "$OUT/last-response"
+expect_status "an unbound key's first server (claim-a) is stored" 200 "$(post_as "$KEYC" "$S/id-claim-a.pb")"
+expect_status "... then the key is bound to it: claim-b refused" 403 "$(post_as "$KEYC" "$S/id-claim-b.pb")"
+check "... saying the key is bound to claim-a and what to do" grep -q 'bound to server \\"claim-a\\".*its own key' "$OUT/last-response"
+expect_status "another unbound key cannot take claim-a" 403 "$(post_as "$KEYD" "$S/id-claim-a.pb")"
+expect_status "an unbound key cannot take a server the file binds to another key (orders-primary)" 403 "$(post_as "$KEYD" "$S/id-primary.pb")"
+is "the claim is kept in the repository (one per key)" \
+	"$(repo_sql "SELECT string_agg(server_name, ',' ORDER BY server_name) FROM pgi.key_claims")" "claim-a"
+# revoke KEYC (SIGHUP): its claim ends, and KEYD may take claim-a
+printf '%s *\n%s orders-primary\n%s\n' "$KEY" "$KEYB" "$KEYD" >"$DKEYS"
+kill -HUP "$DASH_PID"
+for _ in $(seq 1 50); do grep -q 'api-key-file reloaded' "$OUT/dashboard.log" && break; sleep 0.1; done
+check "SIGHUP reloads the key file (3 keys, 1 revoked)" grep -q 'reloaded: 3 key(s), 0 added, 1 revoked' "$OUT/dashboard.log"
+expect_status "the revoked key -> 401" 401 "$(post_as "$KEYC" "$S/id-claim-a.pb")"
+for _ in $(seq 1 50); do [[ $(repo_sql "SELECT count(*) FROM pgi.key_claims") == 0 ]] && break; sleep 0.1; done
+"$MKSNAP" --index 1 --sysid 7300000000000000002 --db claims --name claim-a --instance claim-a:5432 --role primary \
+	--end-us $(((NOW - 360) * 1000000)) -o "$S/id-claim-a2.pb"
+expect_status "its server is free again: another unbound key claims claim-a" 200 "$(post_as "$KEYD" "$S/id-claim-a2.pb")"
+# any number of keys: 2,000 lines, one bound to each of 2,000 servers, reloaded with SIGHUP
+{
+	printf '%s *\n%s orders-primary\n%s\n' "$KEY" "$KEYB" "$KEYD"
+	for i in $(seq 1 2000); do printf 'sha256:%064x server-%d\n' "$i" "$i"; done
+} >"$DKEYS"
+kill -HUP "$DASH_PID"
+for _ in $(seq 1 50); do grep -q 'reloaded: 2003 key' "$OUT/dashboard.log" && break; sleep 0.1; done
+check "2,003 keys load (no fixed limit)" grep -q 'reloaded: 2003 key(s), 2000 added, 0 revoked' "$OUT/dashboard.log"
+expect_status "... and the first keys still work" 200 "$(post_as "$KEYB" "$S/id-primary.pb")"
+printf '%s *\n%s orders-primary\n%s\n' "$KEY" "$KEYB" "$KEYD" >"$DKEYS"
+printf 'bad-key-line-1234567 a,,b\n' >"$OUT/bad.keys"
+check "a key file with an empty server name is refused, naming the line" bash -c \
+	"$BIN --api-key-file '$OUT/bad.keys' --listen 127.0.0.1:1 2>&1 | grep -q 'bad.keys: line 1: an empty server name'"
+
 "$MKSNAP" --index 0 --sysid 7300000000000000001 --db orders --role leader -o "$S/id-badrole.pb"
 expect_status "server.role other than primary/standby -> 422" 422 "$(post "$S/id-badrole.pb")"
 expect_status "source= that is not an id -> 400" 400 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' "$URL/api/queries?source=1;DROP")"
@@ -234,7 +285,7 @@ else
 	nok "dashboard for the states test starts" "$(tail -3 "$OUT/dashboard-states.log")"
 fi
 
-is "repository intact after the hostile snapshot (all 8 tables)" "$(repo_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'pgi'")" 8
+is "repository intact after the hostile snapshot (all 9 tables)" "$(repo_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'pgi'")" 9
 is "hostile statement text stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.shapes WHERE query LIKE '%DROP TABLE pgi.shapes%'")" 1
 is "hostile tag value stored verbatim" "$(repo_sql "SELECT count(*) FROM pgi.attributions WHERE controller = '''); DROP TABLE pgi.snapshots; --'")" 1
 

@@ -184,8 +184,9 @@ UI_PASS=pw-$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n')
 printf '%s\n' "$KEY1" >"$OUT/key1"
 printf '%s\n' "$KEY2" >"$OUT/key2"
 printf '%s\n' "$KEY3" >"$OUT/key3"
-printf '%s\n%s\n%s\n' "$KEY1" "$KEY2" "$KEY3" >"$OUT/keys-all"
-printf '%s\n%s\n' "$KEY1" "$KEY3" >"$OUT/keys-revoked"
+# the dashboard's key files: every key may write any server ("*"), as the tests post one server with several keys
+printf '%s *\n%s *\n%s *\n' "$KEY1" "$KEY2" "$KEY3" >"$OUT/keys-all"
+printf '%s *\n%s *\n' "$KEY1" "$KEY3" >"$OUT/keys-revoked"
 chmod 600 "$OUT"/key* "$OUT"/keys-*
 
 # ======================================================================
@@ -538,9 +539,9 @@ hup_keys() { # hup_keys FILE PATTERN: install FILE as the key file, SIGHUP, wait
 KEY2_DIGEST="sha256:$(printf '%s' "$KEY2" | sha256sum | cut -d' ' -f1)"
 is "--hash-key prints the key's sha256 line (as sha256sum computes it)" \
 	"$(printf '%s\n' "$KEY2" | "$DASHBOARD" --hash-key)" "$KEY2_DIGEST"
-printf '# collector eu (hashed)\n%s\n%s\n' "$KEY2_DIGEST" "$KEY3" >"$OUT/keys-hup1"
+printf '# collector eu (hashed)\n%s *\n%s *\n' "$KEY2_DIGEST" "$KEY3" >"$OUT/keys-hup1"
 printf 'sha256:zz\n' >"$OUT/keys-hup2"
-printf '%s\n%s\n' "$KEY1" "$KEY3" >"$OUT/keys-hup3"
+printf '%s *\n%s *\n' "$KEY1" "$KEY3" >"$OUT/keys-hup3"
 check "SIGHUP with a new key file (key 2 as sha256:HEX, key 3): reloaded" hup_keys "$OUT/keys-hup1" 'api-key-file reloaded'
 check "... the log counts 1 added, 1 revoked" grep -q 'reloaded: 2 key(s), 1 added, 1 revoked' "$OUT/d5.log"
 is "SIGHUP: key 1 revoked without a restart -> 401" "$(post_key "$KEY1" keys-1h)" 401

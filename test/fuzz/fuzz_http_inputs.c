@@ -331,11 +331,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dash.ui_token = ui_token ? UI_TOKEN : NULL;
 	dash.ui_basic_user = ui_basic ? BASIC_USER : NULL;
 	dash.ui_basic_pass = ui_basic ? BASIC_PASS : NULL;
-	memset(&dash.keys, 0, sizeof(dash.keys));
+	keys_free(&dash.keys);
 	if (keys)
 	{
-		REQUIRE(keys_add(&dash.keys, KEY1, strlen(KEY1)));
-		REQUIRE(keys_add(&dash.keys, KEY2, strlen(KEY2)));
+		REQUIRE(keys_add(&dash.keys, KEY1, strlen(KEY1), "*"));
+		REQUIRE(keys_add(&dash.keys, KEY2, strlen(KEY2), "*"));
 	}
 	server.tls = (flags & 0x20) != 0;
 

@@ -238,11 +238,23 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* the key's verdict is the input's; a claim goes to the fake repository */
+static KeyVerdict
+fuzz_authorize(void *cls, const unsigned char *digest, const char *name, char *why, size_t whylen)
+{
+	(void) digest;
+	REQUIRE(name != NULL && utf8_ok(name));
+	snprintf(why, whylen, "fuzz");
+	return *(KeyVerdict *) cls;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	DashOptions opt;
 	IngestResult res;
+	IngestAuth	auth;
+	KeyVerdict	verdict;
 	const char *enc;
 	const uint8_t *body;
 	size_t		len;
@@ -263,13 +275,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	compressed = enc && *enc && strcasecmp(enc, "identity") != 0;
 
 	memset(&res, 0x5a, sizeof(res));
-	ingest_snapshot(NULL, &opt, (const char *) body, len, enc, &res);
+	memset(&auth, 0, sizeof(auth));
+	auth.authorize = fuzz_authorize;
+	auth.cls = &verdict;
+	verdict = (KeyVerdict) (len % 4);	/* allow, claim (in the fake repository), deny, revoked */
+	ingest_snapshot(NULL, &opt, &auth, (const char *) body, len, enc, &res);
 
 	REQUIRE(memchr(res.message, '\0', sizeof(res.message)) != NULL);
 	REQUIRE(res.message[0] != '\0');
 	REQUIRE(utf8_ok(res.message));
 	REQUIRE(res.status == 200 || res.status == 400 || res.status == 413 || res.status == 415 ||
-			res.status == 422 || res.status == 500 || res.status == 503);
+			res.status == 422 || res.status == 500 || res.status == 503 ||
+			(res.status == 401 && verdict == KEY_REVOKED) ||
+			(res.status == 403 && (verdict == KEY_DENY || verdict == KEY_CLAIM)));
+	if (res.status == 200)
+		REQUIRE(verdict == KEY_ALLOW || verdict == KEY_CLAIM);
 	REQUIRE(!fake_db.acquired && !fake_db.in_tx && fake_db.open_results == 0);
 	if (res.status == 415)
 		REQUIRE(compressed && strcasecmp(enc, "deflate") != 0 && strcasecmp(enc, "gzip") != 0);
