@@ -19,7 +19,7 @@ pgi_sql "CREATE DATABASE pgi_repo" >/dev/null
 head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$W/key"
 PORT=$(pgi_free_port)
 URL=http://127.0.0.1:$PORT
-./dashboard/pg_insights_dashboard --repo-dsn "host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=pgi_repo" \
+./dashboard/pg_insights_dashboard --no-auth --repo-dsn "host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=pgi_repo" \
 	--api-key-file "$W/key" --listen "127.0.0.1:$PORT" --threads 4 >"$W/dashboard.log" 2>&1 &
 DPID=$!
 until curl -s -o /dev/null "$URL/api/health"; do sleep 0.1; done

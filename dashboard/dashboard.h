@@ -41,6 +41,7 @@ typedef struct DashOptions
 	int			request_timeout_s;	/* 0: no deadline */
 	int			threads;
 	bool		verbose;
+	bool		no_auth;			/* --no-auth: loopback only, the local user's own page */
 } DashOptions;
 
 /* ---- growable byte buffer (util.c) ---- */
@@ -193,6 +194,12 @@ typedef struct IngestAuth
 	KeyVerdict	(*authorize) (void *cls, const unsigned char *digest, const char *name, char *why, size_t whylen);
 	void	   *cls;
 } IngestAuth;
+
+/* ---- page sessions of --ui-auth token (session.c) ---- */
+#define SESSION_COOKIE "pgi_session"
+extern bool session_create(char out[65]);	/* a new session id, 64 hex digits */
+extern bool session_valid(const char *id);
+extern void session_drop(const char *id);
 
 /* ---- the server (routes.c) ---- */
 typedef struct Dashboard

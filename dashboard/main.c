@@ -22,7 +22,7 @@ static const OptionDef option_defs[] = {
 	{"listen", "HOST:PORT", "127.0.0.1:8470", "address of the HTTP server ([::1]:8470 for IPv6)"},
 	{"repo-dsn", "DSN", "dbname=pg_insights_repo", "libpq connection string of the repository database"},
 	{"api-key-file", "FILE", "(none: ingest refused)", "ingest keys, one per line: a key (or sha256:HEX of one), then the servers it may write (name, name; * for any; none: the first it writes); SIGHUP reloads it"},
-	{"ui-auth", "MODE", "(off; required off loopback)", "token:SECRET or basic:USER:PASSWORD; SECRET/USER:PASSWORD may be @FILE"},
+	{"ui-auth", "MODE", "(required unless --no-auth)", "token:SECRET (a login form, then a session cookie) or basic:USER:PASSWORD; SECRET/USER:PASSWORD may be @FILE"},
 	{"tls-cert", "FILE", "(none)", "PEM certificate: serve HTTPS (with --tls-key)"},
 	{"tls-key", "FILE", "(none)", "PEM private key of --tls-cert"},
 	{"web-dir", "DIR", "(installed next to the binary)", "directory of index.html, evidence.js, app.js, style.css and vendor/"},
@@ -38,6 +38,7 @@ static const OptionDef option_defs[] = {
 	{"threads", "N", "4", "HTTP worker threads (one repository connection each)"},
 	{"config", "FILE", "(none)", "key = value lines with the long option names; the command line wins"},
 	{"verbose", NULL, "off", "log every stored snapshot"},
+	{"no-auth", NULL, "off", "serve the page without --ui-auth; only on a loopback --listen, for the local user alone"},
 	{"hash-key", NULL, NULL, "read a key on standard input, print the sha256:HEX line for --api-key-file and exit"},
 	{"help", NULL, NULL, "show this help and exit"},
 	{"version", NULL, NULL, "show the version and exit"},
@@ -209,6 +210,8 @@ set_option(DashOptions *o, const char *name, const char *v)
 		ok = parse_int(v, 1, 256, &o->threads);
 	else if (strcmp(name, "verbose") == 0)
 		o->verbose = strcmp(v, "off") != 0 && strcmp(v, "false") != 0 && strcmp(v, "0") != 0;
+	else if (strcmp(name, "no-auth") == 0)
+		o->no_auth = strcmp(v, "off") != 0 && strcmp(v, "false") != 0 && strcmp(v, "0") != 0;
 	else
 	{
 		fprintf(stderr, "pg_insights_dashboard: unknown option \"%s\" (see --help)\n", name);
@@ -583,10 +586,24 @@ main(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto out;
 	}
-	if (!is_loopback_host(opt.listen_host) && d.ui_token == NULL && d.ui_basic_user == NULL)
+	if (opt.no_auth && (d.ui_token != NULL || d.ui_basic_user != NULL))
 	{
-		fprintf(stderr, "pg_insights_dashboard: refusing to listen on %s without --ui-auth "
-				"(the page shows your SQL); use a loopback address or set --ui-auth\n", opt.listen_host);
+		fprintf(stderr, "pg_insights_dashboard: --no-auth and --ui-auth exclude each other; keep one\n");
+		exit_code = EXIT_USAGE;
+		goto out;
+	}
+	if (opt.no_auth && !is_loopback_host(opt.listen_host))
+	{
+		fprintf(stderr, "pg_insights_dashboard: refusing --no-auth on %s: anyone who reaches it would read "
+				"your SQL; listen on 127.0.0.1 or set --ui-auth token:SECRET\n", opt.listen_host);
+		exit_code = EXIT_USAGE;
+		goto out;
+	}
+	if (!opt.no_auth && d.ui_token == NULL && d.ui_basic_user == NULL)
+	{
+		fprintf(stderr, "pg_insights_dashboard: refusing to listen on %s without --ui-auth (the page shows "
+				"your SQL): set --ui-auth token:SECRET (or basic:USER:PASSWORD), or --no-auth when the "
+				"address is loopback and only you can reach it (no reverse proxy in front)\n", opt.listen_host);
 		exit_code = EXIT_USAGE;
 		goto out;
 	}

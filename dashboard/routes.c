@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #define CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; " \
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " \
 	"frame-ancestors 'none'"
 
 /* static assets, read from the web directory once at start and served from memory */
@@ -33,6 +33,7 @@ static Asset assets_template[] = {
 	{"/app.js", "app.js", "text/javascript; charset=utf-8", NULL, 0},
 	{"/style.css", "style.css", "text/css; charset=utf-8", NULL, 0},
 	{"/favicon.svg", "favicon.svg", "image/svg+xml", NULL, 0},
+	{"/login", "login.html", "text/html; charset=utf-8", NULL, 0},
 	{"/vendor/uPlot.iife.min.js", "vendor/uPlot.iife.min.js", "text/javascript; charset=utf-8", NULL, 0},
 	{"/vendor/uPlot.min.css", "vendor/uPlot.min.css", "text/css; charset=utf-8", NULL, 0},
 };
@@ -143,32 +144,54 @@ bearer_token(struct MHD_Connection *conn)
 	return h;
 }
 
+/* a 303 to a page of this dashboard, optionally setting a cookie */
+static enum MHD_Result
+send_redirect(struct MHD_Connection *conn, const char *location, const char *cookie)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Location", location);
+	add_headers(resp, true);
+	if (cookie)
+		MHD_add_response_header(resp, "Set-Cookie", cookie);
+	ret = MHD_queue_response(conn, MHD_HTTP_SEE_OTHER, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* what the login page needs is served to anyone */
+static bool
+open_path(const char *url)
+{
+	return strcmp(url, "/login") == 0 || strcmp(url, "/style.css") == 0 || strcmp(url, "/favicon.svg") == 0;
+}
+
 /* returns MHD_YES when allowed; otherwise queues the refusal and sets *refused */
 static enum MHD_Result
-check_ui_auth(Server *s, struct MHD_Connection *conn, bool *refused, bool *set_cookie)
+check_ui_auth(Server *s, struct MHD_Connection *conn, const char *url, bool *refused)
 {
 	Dashboard  *d = s->d;
 
 	*refused = false;
-	*set_cookie = false;
 	if (d->ui_token)
 	{
 		const char *t = bearer_token(conn);
 		size_t		n = strlen(d->ui_token);
 
+		/* scripts send the token; a browser holds a session from the login form, never the token */
 		if (t && ct_equal(d->ui_token, n, t, strlen(t)))
 			return MHD_YES;
-		t = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "pgi_ui_token");
-		if (t && ct_equal(d->ui_token, n, t, strlen(t)))
+		if (session_valid(MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE)))
 			return MHD_YES;
-		t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
-		if (t && ct_equal(d->ui_token, n, t, strlen(t)))
-		{
-			*set_cookie = true;
+		if (open_path(url))
 			return MHD_YES;
-		}
 		*refused = true;
-		return send_error(conn, 401, "authentication required: open the page with ?token=<ui token> once, "
+		if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
+			return send_redirect(conn, "login", NULL);
+		return send_error(conn, 401, "authentication required: log in at /login, "
 						  "or send Authorization: Bearer <ui token>");
 	}
 	if (d->ui_basic_user)
@@ -208,7 +231,7 @@ lookup_arg(void *cls, const char *name)
 }
 
 static enum MHD_Result
-handle_api(Server *s, struct MHD_Connection *conn, const char *path, const char *cookie)
+handle_api(Server *s, struct MHD_Connection *conn, const char *path)
 {
 	ApiRequest	req = {path, lookup_arg, conn};
 	Buf			out;
@@ -218,14 +241,13 @@ handle_api(Server *s, struct MHD_Connection *conn, const char *path, const char 
 	buf_init(&out);
 	status = api_handle(&s->d->pool, &req, &out);
 	buf_putc(&out, '\n');
-	ret = send_buf(conn, status, "application/json; charset=utf-8", out.data, out.len,
-				   cookie ? "Set-Cookie" : NULL, cookie);
+	ret = send_buf(conn, status, "application/json; charset=utf-8", out.data, out.len, NULL, NULL);
 	buf_free(&out);
 	return ret;
 }
 
 static enum MHD_Result
-handle_static(Server *s, struct MHD_Connection *conn, const char *url, const char *cookie)
+handle_static(Server *s, struct MHD_Connection *conn, const char *url)
 {
 	size_t		i;
 
@@ -240,13 +262,82 @@ handle_static(Server *s, struct MHD_Connection *conn, const char *url, const cha
 		resp = MHD_create_response_from_buffer(a->len, a->data, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, "Content-Type", a->type);
 		add_headers(resp, false);
-		if (cookie)
-			MHD_add_response_header(resp, "Set-Cookie", cookie);
 		ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 		MHD_destroy_response(resp);
 		return ret;
 	}
 	return send_error(conn, 404, "not found");
+}
+
+/* the value of field `name` in an application/x-www-form-urlencoded body, unescaped in place */
+static char *
+form_field(char *body, const char *name)
+{
+	size_t		n = strlen(name);
+	char	   *p = body;
+
+	while (p && *p)
+	{
+		if (strncmp(p, name, n) == 0 && p[n] == '=')
+		{
+			char	   *v = p + n + 1;
+			char	   *end = strchr(v, '&');
+
+			if (end)
+				*end = '\0';
+			for (end = v; *end; end++)
+				if (*end == '+')
+					*end = ' ';
+			MHD_http_unescape(v);
+			return v;
+		}
+		p = strchr(p, '&');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+/* POST /login: the token from the form, then a session cookie that is not the token */
+static enum MHD_Result
+handle_login(Server *s, struct MHD_Connection *conn, Request *r)
+{
+	Dashboard  *d = s->d;
+	char	   *token;
+	char		id[65],
+				cookie[256];
+	bool		ok;
+
+	if (d->ui_token == NULL)
+		return send_redirect(conn, "./", NULL);
+	buf_putc(&r->body, '\0');
+	token = r->too_big ? NULL : form_field(r->body.data, "token");
+	ok = token != NULL && ct_equal(d->ui_token, strlen(d->ui_token), token, strlen(token));
+	if (token)
+		memset(token, 0, strlen(token));
+	if (!ok)
+	{
+		log_warn("login: wrong or missing token refused");
+		return send_redirect(conn, "login#failed", NULL);
+	}
+	if (!session_create(id))
+		return send_error(conn, 500, "could not create a session (no random source)");
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200%s",
+			 id, s->tls ? "; Secure" : "");
+	memset(id, 0, sizeof(id));
+	return send_redirect(conn, "./", cookie);
+}
+
+/* POST /logout: the session ends here, not only in this browser */
+static enum MHD_Result
+handle_logout(Server *s, struct MHD_Connection *conn)
+{
+	char		cookie[128];
+
+	session_drop(MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE));
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+			 s->tls ? "; Secure" : "");
+	return send_redirect(conn, "login", cookie);
 }
 
 /* the key set of the moment: a SIGHUP between the headers and the body may have revoked the key */
@@ -309,9 +400,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	Server	   *s = cls;
 	Dashboard  *d = s->d;
 	Request    *r = *con_cls;
-	bool		refused,
-				set_cookie;
-	char		cookie[512];
+	bool		refused;
 
 	(void) version;
 	if (strcmp(url, "/v1/snapshots") == 0)
@@ -362,6 +451,27 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		return handle_ingest(s, conn, r);
 	}
 
+	if ((strcmp(url, "/login") == 0 || strcmp(url, "/logout") == 0) && strcmp(method, "POST") == 0)
+	{
+		if (r == NULL)
+		{
+			r = xcalloc(1, sizeof(Request));
+			buf_init(&r->body);
+			*con_cls = r;
+			return MHD_YES;
+		}
+		if (*upload_data_size > 0)
+		{
+			if (!r->too_big && r->body.len + *upload_data_size <= 4096)
+				buf_put(&r->body, upload_data, *upload_data_size);
+			else
+				r->too_big = true;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return strcmp(url, "/login") == 0 ? handle_login(s, conn, r) : handle_logout(s, conn);
+	}
+
 	/*
 	 * Answer in the next call, once the request is read: libmicrohttpd
 	 * closes the connection after a response queued while the headers are
@@ -377,14 +487,13 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		return send_error(conn, 405, "read-only: only GET and HEAD");
 	if (*upload_data_size > 0)
 		return send_error(conn, 400, "unexpected request body");
-	if (check_ui_auth(s, conn, &refused, &set_cookie) != MHD_YES || refused)
+	if (check_ui_auth(s, conn, url, &refused) != MHD_YES || refused)
 		return refused ? MHD_YES : MHD_NO;
-	if (set_cookie)
-		snprintf(cookie, sizeof(cookie), "pgi_ui_token=%s; Path=/; HttpOnly; SameSite=Strict%s",
-				 d->ui_token, s->tls ? "; Secure" : "");
+	if (strcmp(url, "/login") == 0 && d->ui_token == NULL)
+		return send_redirect(conn, "./", NULL);
 	if (strncmp(url, "/api/", 5) == 0)
-		return handle_api(s, conn, url + 5, set_cookie ? cookie : NULL);
-	return handle_static(s, conn, url, set_cookie ? cookie : NULL);
+		return handle_api(s, conn, url + 5);
+	return handle_static(s, conn, url);
 }
 
 static void

@@ -50,7 +50,7 @@ head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$key_file"
 chmod 600 "$key_file"
 dash_port=8470
 while (echo >"/dev/tcp/127.0.0.1/$dash_port") 2>/dev/null; do dash_port=$((dash_port + 1)); done
-dashboard/pg_insights_dashboard --listen "127.0.0.1:$dash_port" --api-key-file "$key_file" \
+dashboard/pg_insights_dashboard --no-auth --listen "127.0.0.1:$dash_port" --api-key-file "$key_file" \
 	--repo-dsn "host=$PGI_SOCK port=$PGI_PORT user=$PGI_SUPERUSER dbname=pg_insights_repo" \
 	>"$PGI_BASE/dashboard.log" 2>&1 &
 dash_pid=$!

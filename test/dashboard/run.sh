@@ -57,8 +57,14 @@ check "--help lists every option with its default" bash -c \
 check "bad option exits 2" bash -c "$BIN --no-such-option 2>/dev/null; [ \$? -eq 2 ]"
 check "non-loopback listen without --ui-auth refused (exit 2)" bash -c \
 	"$BIN --listen 0.0.0.0:18471 2>&1 | grep -q 'without --ui-auth'; [ \${PIPESTATUS[0]} -eq 2 ]"
+check "loopback without --ui-auth or --no-auth refused (exit 2), saying both ways" bash -c \
+	"$BIN --listen 127.0.0.1:18473 2>&1 | grep -q 'set --ui-auth token:SECRET.*or --no-auth'; [ \${PIPESTATUS[0]} -eq 2 ]"
+check "--no-auth off loopback refused (exit 2)" bash -c \
+	"$BIN --no-auth --listen 0.0.0.0:18474 2>&1 | grep -q 'refusing --no-auth on 0.0.0.0'; [ \${PIPESTATUS[0]} -eq 2 ]"
 check "unreachable repository exits 1 with a clear error" bash -c \
-	"$BIN --repo-dsn 'host=/nonexistent dbname=x connect_timeout=2' --listen 127.0.0.1:18472 2>&1 | grep -q 'cannot connect to the repository'; [ \${PIPESTATUS[0]} -eq 1 ]"
+	"$BIN --no-auth --repo-dsn 'host=/nonexistent dbname=x connect_timeout=2' --listen 127.0.0.1:18472 2>&1 | grep -q 'cannot connect to the repository'; [ \${PIPESTATUS[0]} -eq 1 ]"
+check "... the log shows the DSN without its password" bash -c \
+	"out=\$($BIN --no-auth --repo-dsn 'host=/nonexistent dbname=x password=hunter2-secret connect_timeout=2' --listen 127.0.0.1:18472 2>&1); echo \"\$out\"; grep -q 'password=\*\*\*' <<<\"\$out\" && ! grep -q hunter2 <<<\"\$out\""
 
 # ---- repository and dashboard ----
 pgi_cluster_start "shared_preload_libraries = 'pg_insights'" || { nok "cluster start"; exit 1; }
@@ -81,9 +87,10 @@ PORT=$(pgi_free_port)
 URL=http://127.0.0.1:$PORT
 
 start_dashboard() {	# start_dashboard LOG PORT [extra args]: PID in DASH_PID
-	local log=$1 port=$2
+	local log=$1 port=$2 auth=--no-auth	# loopback, the tests' own page, unless a test sets --ui-auth
 	shift 2
-	"$@" --repo-dsn "$REPO" --api-key-file "$DKEYS" --listen "127.0.0.1:$port" --max-body 1M \
+	[[ " $* " == *" --ui-auth "* ]] && auth=
+	"$@" $auth --repo-dsn "$REPO" --api-key-file "$DKEYS" --listen "127.0.0.1:$port" --max-body 1M \
 		--max-inflated 8M --maintenance-interval 1s >"$log" 2>&1 &
 	DASH_PID=$!
 	PIDS+=("$DASH_PID")
@@ -200,7 +207,7 @@ expect_status "... and the first keys still work" 200 "$(post_as "$KEYB" "$S/id-
 printf '%s *\n%s orders-primary\n%s\n' "$KEY" "$KEYB" "$KEYD" >"$DKEYS"
 printf 'bad-key-line-1234567 a,,b\n' >"$OUT/bad.keys"
 check "a key file with an empty server name is refused, naming the line" bash -c \
-	"$BIN --api-key-file '$OUT/bad.keys' --listen 127.0.0.1:1 2>&1 | grep -q 'bad.keys: line 1: an empty server name'"
+	"$BIN --no-auth --api-key-file '$OUT/bad.keys' --listen 127.0.0.1:1 2>&1 | grep -q 'bad.keys: line 1: an empty server name'"
 
 "$MKSNAP" --index 0 --sysid 7300000000000000001 --db orders --role leader -o "$S/id-badrole.pb"
 expect_status "server.role other than primary/standby -> 422" 422 "$(post "$S/id-badrole.pb")"
@@ -313,8 +320,15 @@ PORT2=$(pgi_free_port)
 if start_dashboard "$OUT/dashboard-auth.log" "$PORT2" "$BIN" --ui-auth token:s3cret-token-123; then
 	expect_status "--ui-auth token: API without the token -> 401" 401 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' "http://127.0.0.1:$PORT2/api/servers")"
 	expect_status "--ui-auth token: bearer token accepted" 200 "$(curl -s -o "$OUT/last-response" -w '%{http_code}' -H 'Authorization: Bearer s3cret-token-123' "http://127.0.0.1:$PORT2/api/servers")"
-	check "--ui-auth token: ?token= sets an HttpOnly cookie" bash -c \
-		"curl -s -D - -o /dev/null 'http://127.0.0.1:$PORT2/?token=s3cret-token-123' | grep -qi '^Set-Cookie: pgi_ui_token=.*HttpOnly; SameSite=Strict'"
+	check "--ui-auth token: ?token= neither opens the page nor sets a cookie" bash -c \
+		"curl -s -D - -o /dev/null 'http://127.0.0.1:$PORT2/api/servers?token=s3cret-token-123' | tee /dev/stderr | grep -q '^HTTP/1.1 401' && ! curl -s -D - -o /dev/null 'http://127.0.0.1:$PORT2/?token=s3cret-token-123' | grep -qi '^Set-Cookie'"
+	mkdir -p "$OUT/screenshots"
+	if PGI_DASH_URL=http://127.0.0.1:$PORT2 PGI_DASH_OUT=$OUT/screenshots PGI_DASH_UI_TOKEN=s3cret-token-123 \
+		timeout 120 node test/dashboard/login.mjs >"$OUT/login-browser.log" 2>&1; then :; fi
+	grep -E '^(ok|FAIL) - ' "$OUT/login-browser.log" | sed -E 's/^(ok|FAIL) - /\1 - login: /'
+	PASS=$((PASS + $(grep -c '^ok - ' "$OUT/login-browser.log")))
+	FAIL=$((FAIL + $(grep -c '^FAIL - ' "$OUT/login-browser.log")))
+	grep -q '^login: [0-9]* passed' "$OUT/login-browser.log" || { FAIL=$((FAIL + 1)); echo "FAIL - login browser run did not finish: $(tail -3 "$OUT/login-browser.log")"; }
 	kill "$DASH_PID"
 	wait "$DASH_PID" 2>/dev/null
 	check "SIGTERM: clean exit 0" bash -c "grep -q 'shutting down' '$OUT/dashboard-auth.log'"

@@ -327,7 +327,9 @@ start_dashboard() { # start_dashboard NAME PORT [args]: sets DASH_PID; URL http(
 	local name=$1 port=$2 scheme=http
 	shift 2
 	[[ " $* " == *" --tls-cert "* ]] && scheme=https
-	"$DASHBOARD" --repo-dsn "${DASH_REPO:-$REPO}" --listen "127.0.0.1:$port" --maintenance-interval 1h "$@" \
+	local auth=--no-auth	# the page is these tests' own, on loopback, unless a test sets --ui-auth
+	[[ " $* " == *" --ui-auth "* ]] && auth=
+	"$DASHBOARD" --repo-dsn "${DASH_REPO:-$REPO}" --listen "127.0.0.1:$port" --maintenance-interval 1h $auth "$@" \
 		>>"$OUT/$name.log" 2>&1 &
 	DASH_PID=$!
 	PIDS+=("$DASH_PID")
@@ -561,7 +563,22 @@ echo "# 8c. UI auth"
 UPORT=$(pgi_free_port)
 if start_dashboard d8u "$UPORT" --api-key-file "$OUT/keys-all" --ui-auth "token:$UI_TOKEN"; then
 	U=http://127.0.0.1:$UPORT
-	is "token: / without the token -> 401" "$(curl -s -o /dev/null -w '%{http_code}' "$U/")" 401
+	is "token: / without a session -> 303 to the login form" "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$U/")" "303 $U/login"
+	is "token: the login form is served to anyone" "$(curl -s -o /dev/null -w '%{http_code}' "$U/login")" 200
+	is "token: ?token= in the URL opens nothing (no token in URLs)" \
+		"$(curl -s -D - -o /dev/null "$U/api/servers?token=$UI_TOKEN" | grep -ci '^set-cookie'; curl -s -o /dev/null -w '%{http_code}' "$U/api/servers?token=$UI_TOKEN")" "0
+401"
+	is "token: a wrong token in the form -> back to the form, no cookie" \
+		"$(curl -s -D - -o /dev/null --data-urlencode "token=${UI_TOKEN}x" "$U/login" | tr -d '\r' | grep -iE '^(location|set-cookie):' | tr '\n' ' ')" "Location: login#failed "
+	curl -s -D "$OUT/login.headers" -o /dev/null --data-urlencode "token=$UI_TOKEN" "$U/login"
+	SESSION=$(tr -d '\r' <"$OUT/login.headers" | sed -n 's/^Set-Cookie: pgi_session=\([0-9a-f]*\);.*/\1/ip')
+	check "token: the right token -> a session cookie, HttpOnly, SameSite=Strict, that is not the token" bash -c \
+		"grep -qi '^Set-Cookie: pgi_session=[0-9a-f]\{64\}; Path=/; HttpOnly; SameSite=Strict' '$OUT/login.headers' && ! grep -q -- '$UI_TOKEN' '$OUT/login.headers'"
+	is "token: the session opens the API" "$(curl -s -o /dev/null -w '%{http_code}' -b "pgi_session=$SESSION" "$U/api/servers")" 200
+	is "token: a made-up session -> 401" "$(curl -s -o /dev/null -w '%{http_code}' -b "pgi_session=$(printf '%064d' 7)" "$U/api/servers")" 401
+	curl -s -o /dev/null -b "pgi_session=$SESSION" -X POST "$U/logout"
+	is "token: after POST /logout the session is gone on the server" "$(curl -s -o /dev/null -w '%{http_code}' -b "pgi_session=$SESSION" "$U/api/servers")" 401
+	check "token: the log holds neither the token nor a session" bash -c "! grep -q -e '$UI_TOKEN' -e '$SESSION' '$OUT/d8u.log'"
 	is "token: /api/servers without the token -> 401" "$(curl -s -o /dev/null -w '%{http_code}' "$U/api/servers")" 401
 	is "token: wrong token -> 401" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${UI_TOKEN}x" "$U/api/servers")" 401
 	is "token: / with the token -> 200" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $UI_TOKEN" "$U/")" 200

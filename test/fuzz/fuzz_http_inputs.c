@@ -17,14 +17,16 @@
  *
  * Invariants: one response per request, a known status, the security headers on every
  * response, valid JSON without markup characters in every JSON body, nothing served past the UI
- * authentication without the credentials, nothing ingested without an API key, no Set-Cookie
- * but for a matching ?token=, a Set-Cookie without CR/LF.
+ * authentication without the credentials (a bearer token, a session from the login form, Basic),
+ * nothing ingested without an API key, no Set-Cookie but a session for a POST /login with the
+ * token (never the token itself) or its end at POST /logout, a Set-Cookie without CR/LF.
  */
 #include "../../dashboard/routes.c"
 
 #include "fake_pq.h"
 #include "fuzz_json.h"
 
+#include <ctype.h>
 #include <stdint.h>
 
 #define REQUIRE FAKE_REQUIRE
@@ -87,6 +89,29 @@ MHD_lookup_connection_value(struct MHD_Connection *connection, enum MHD_ValueKin
 			return it->value;
 	}
 	return NULL;
+}
+
+/* percent-decoding in place, as libmicrohttpd's does */
+size_t
+MHD_http_unescape(char *val)
+{
+	char	   *r = val,
+			   *w = val;
+
+	while (*r)
+	{
+		if (r[0] == '%' && isxdigit((unsigned char) r[1]) && isxdigit((unsigned char) r[2]))
+		{
+			char		h[3] = {r[1], r[2], 0};
+
+			*w++ = (char) strtol(h, NULL, 16);
+			r += 3;
+		}
+		else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t) (w - val);
 }
 
 char *
@@ -262,14 +287,6 @@ bearer_is(const char *secret)
 	return strcmp(h, secret) == 0;
 }
 
-static bool
-value_is(enum MHD_ValueKind kind, const char *name, const char *secret)
-{
-	const char *v = MHD_lookup_connection_value((struct MHD_Connection *) &fake_conn, kind, name);
-
-	return v != NULL && strcmp(v, secret) == 0;
-}
-
 static Dashboard dash;
 static DashOptions opts;
 static Server server;
@@ -435,7 +452,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* exactly one answer (the fakes never fail to queue) */
 	REQUIRE(ret == MHD_YES);
 	REQUIRE(fc.queued == 1);
-	REQUIRE(fc.status == 200 || fc.status == 400 || fc.status == 401 || fc.status == 403 ||
+	REQUIRE(fc.status == 200 || fc.status == 303 || fc.status == 400 || fc.status == 401 || fc.status == 403 ||
 			fc.status == 404 || fc.status == 405 || fc.status == 413 || fc.status == 415 ||
 			fc.status == 422 || fc.status == 500 || fc.status == 503);
 	REQUIRE(!fake_db.acquired && !fake_db.in_tx && fake_db.open_results == 0);
@@ -458,7 +475,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	else
-		REQUIRE(fc.status == 200 || fc.basic_fail);
+		REQUIRE(fc.status == 200 || fc.status == 303 || fc.basic_fail);
 
 	is_ingest = strcmp(url, "/v1/snapshots") == 0;
 	if (is_ingest)
@@ -470,22 +487,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	else
 	{
-		bool		by_arg = ui_token && value_is(MHD_GET_ARGUMENT_KIND, "token", UI_TOKEN);
+		bool		login = strcmp(url, "/login") == 0 && strcmp(method, "POST") == 0;
+		bool		logout = strcmp(url, "/logout") == 0 && strcmp(method, "POST") == 0;
+		bool		open = strcmp(url, "/login") == 0 || strcmp(url, "/style.css") == 0 ||
+			strcmp(url, "/favicon.svg") == 0;
 		bool		allowed = (!ui_token && !ui_basic) ||
-			(ui_token && (bearer_is(UI_TOKEN) || value_is(MHD_COOKIE_KIND, "pgi_ui_token", UI_TOKEN) || by_arg)) ||
+			(ui_token && (bearer_is(UI_TOKEN) || open ||
+						  session_valid(MHD_lookup_connection_value((struct MHD_Connection *) &fake_conn,
+																	MHD_COOKIE_KIND, SESSION_COOKIE)))) ||
 			(ui_basic && fc.user && fc.pass && strcmp(fc.user, BASIC_USER) == 0 && strcmp(fc.pass, BASIC_PASS) == 0);
 		const char *cookie = resp_header("Set-Cookie");
 
-		REQUIRE(strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || fc.status == 405);
+		REQUIRE(strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || login || logout || fc.status == 405);
 		/* served (or looked up in the repository) only past the UI authentication */
 		if (fc.status == 200 || fake_db.statements > 0)
-			REQUIRE(allowed);
+			REQUIRE(allowed && !login && !logout);
 		if (!allowed && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) && body_len == 0)
-			REQUIRE(fc.status == 401);
+			REQUIRE(fc.status == 401 || (fc.status == 303 && (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)));
 		if (cookie)
 		{
-			REQUIRE(by_arg);
-			REQUIRE(strncmp(cookie, "pgi_ui_token=" UI_TOKEN ";", strlen("pgi_ui_token=" UI_TOKEN ";")) == 0);
+			/* a session (64 hex digits, not the token) for the right token, or its end */
+			REQUIRE(ui_token && (login || logout) && fc.status == 303);
+			REQUIRE(strstr(cookie, UI_TOKEN) == NULL);
+			if (login)
+				REQUIRE(strncmp(cookie, SESSION_COOKIE "=", strlen(SESSION_COOKIE) + 1) == 0 &&
+						strspn(cookie + strlen(SESSION_COOKIE) + 1, "0123456789abcdef") == 64);
+			else
+				REQUIRE(strncmp(cookie, SESSION_COOKIE "=;", strlen(SESSION_COOKIE) + 2) == 0);
 			REQUIRE(strstr(cookie, "HttpOnly") && strstr(cookie, "SameSite=Strict"));
 			REQUIRE(!server.tls || strstr(cookie, "Secure"));
 		}
