@@ -508,7 +508,9 @@ api_query_detail(Ctx *c, const char *shape)
 			   *stats,
 			   *series,
 			   *attr,
-			   *find;
+			   *find,
+			   *waits,
+			   *errs;
 	Buf			sql;
 	const char *p3[4];
 	int			rc = resolve_source(c),
@@ -576,8 +578,21 @@ api_query_detail(Ctx *c, const char *shape)
 				 " FROM pgi.findings f WHERE source_id = $1::int AND shape_id = $2::bigint"
 				 " ORDER BY status = 'open' DESC, CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1"
 				 " ELSE 2 END, kind", 2, (const char *const[]) {c->source, shape});
-	if (stats == NULL || series == NULL || attr == NULL || find == NULL)
+	/* waits and errors are kept per hour: the hours that overlap the range */
+	waits = query(c, "SELECT wait, sum(samples)::bigint AS samples,"
+				  " round(100.0 * sum(samples) / sum(sum(samples)) OVER (), 1) AS pct"
+				  " FROM pgi.shape_waits WHERE source_id = $1::int AND shape_id = $4::bigint"
+				  "  AND bucket >= date_trunc('hour', pgi.us($2::bigint)) AND bucket < pgi.us($3::bigint)"
+				  " GROUP BY wait ORDER BY 2 DESC, wait LIMIT 10", 4, p3);
+	errs = query(c, "SELECT sqlstate, sum(errors)::bigint AS errors,"
+				 " (extract(epoch FROM max(last_seen)) * 1000)::bigint AS last_seen"
+				 " FROM pgi.shape_errors WHERE source_id = $1::int AND shape_id = $4::bigint"
+				 "  AND bucket >= date_trunc('hour', pgi.us($2::bigint)) AND bucket < pgi.us($3::bigint)"
+				 " GROUP BY sqlstate ORDER BY 2 DESC, sqlstate LIMIT 10", 4, p3);
+	if (stats == NULL || series == NULL || attr == NULL || find == NULL || waits == NULL || errs == NULL)
 	{
+		PQclear(waits);
+		PQclear(errs);
 		PQclear(shp);
 		PQclear(stats);
 		PQclear(series);
@@ -602,6 +617,10 @@ api_query_detail(Ctx *c, const char *shape)
 	emit_rows(c->out, attr, "jsssssssssnnnnn", 0);
 	buf_puts(c->out, ",\"findings\":");
 	emit_rows(c->out, find, "ssssssjjssssnnns", 0);
+	buf_puts(c->out, ",\"waits\":");
+	emit_rows(c->out, waits, "snn", 0);
+	buf_puts(c->out, ",\"errors\":");
+	emit_rows(c->out, errs, "snn", 0);
 	buf_putc(c->out, ',');
 	if (PQntuples(stats) == 1)
 		emit_verdict(c->out, stats, open);
@@ -614,6 +633,8 @@ api_query_detail(Ctx *c, const char *shape)
 	PQclear(series);
 	PQclear(attr);
 	PQclear(find);
+	PQclear(waits);
+	PQclear(errs);
 	return 200;
 }
 

@@ -139,6 +139,14 @@ validate(const PgInsights__V1__Snapshot *s)
 		if (d->n_histogram > s->n_histogram_bounds_ms + 1)
 			return "shape histogram longer than histogram_bounds_ms + 1";
 	}
+	for (i = 0; i < s->n_waits; i++)
+		if (s->waits[i]->samples < 0 || strlen(s->waits[i]->wait_event_type) > 64 ||
+			strlen(s->waits[i]->wait_event) > 64)
+			return "wait delta with negative samples or an event name longer than 64 bytes";
+	for (i = 0; i < s->n_errors; i++)
+		if (s->errors[i]->errors < 0 || strlen(s->errors[i]->sqlstate) != 5 ||
+			strspn(s->errors[i]->sqlstate, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 5)
+			return "error delta with negative errors or a sqlstate that is not 5 characters of 0-9 A-Z";
 	for (i = 0; i < s->n_attributions; i++)
 		if (s->attributions[i]->calls < 0)
 			return "negative counter in an attribution delta";

@@ -165,6 +165,26 @@ static const struct
 		"  key_digest text NOT NULL UNIQUE,"
 		"  claimed_at timestamptz NOT NULL DEFAULT now());"
 	},
+	{
+		5,
+		/* what each shape waits on (sampled) and how it fails, per hour */
+		"CREATE TABLE pgi.shape_waits ("
+		"  source_id int NOT NULL REFERENCES pgi.sources ON DELETE CASCADE,"
+		"  bucket timestamptz NOT NULL,"
+		"  shape_id bigint NOT NULL,"
+		"  wait text NOT NULL,"
+		"  samples bigint NOT NULL,"
+		"  last_seen timestamptz,"
+		"  PRIMARY KEY (source_id, bucket, shape_id, wait));"
+		"CREATE TABLE pgi.shape_errors ("
+		"  source_id int NOT NULL REFERENCES pgi.sources ON DELETE CASCADE,"
+		"  bucket timestamptz NOT NULL,"
+		"  shape_id bigint NOT NULL,"
+		"  sqlstate text NOT NULL,"
+		"  errors bigint NOT NULL,"
+		"  last_seen timestamptz,"
+		"  PRIMARY KEY (source_id, bucket, shape_id, sqlstate));"
+	},
 };
 
 #define N_MIGRATIONS ((int) (sizeof(migrations) / sizeof(migrations[0])))
@@ -484,7 +504,8 @@ rollup(PGconn *conn, int from, int to, int64_t older_than_s)
 bool
 repo_maintain(PGconn *conn, const DashOptions *opt)
 {
-	static const char *const tables[] = {"shape_stats", "totals", "snapshots", "attributions", "findings", "shapes"};
+	static const char *const tables[] = {"shape_stats", "totals", "snapshots", "attributions", "findings", "shapes",
+	"shape_waits", "shape_errors"};
 	static const char *const deletes[] = {
 		"DELETE FROM pgi.shape_stats WHERE bucket < now() - $1::bigint * interval '1 second'",
 		"DELETE FROM pgi.totals WHERE bucket < now() - $1::bigint * interval '1 second'",
@@ -492,6 +513,8 @@ repo_maintain(PGconn *conn, const DashOptions *opt)
 		"DELETE FROM pgi.attributions WHERE last_seen < now() - $1::bigint * interval '1 second'",
 		"DELETE FROM pgi.findings WHERE last_seen < now() - $1::bigint * interval '1 second'",
 		"DELETE FROM pgi.shapes WHERE last_seen < now() - $1::bigint * interval '1 second'",
+		"DELETE FROM pgi.shape_waits WHERE bucket < now() - $1::bigint * interval '1 second'",
+		"DELETE FROM pgi.shape_errors WHERE bucket < now() - $1::bigint * interval '1 second'",
 	};
 	char		p1[32];
 	const char *params[1] = {p1};

@@ -334,6 +334,8 @@ handle_logout(Server *s, struct MHD_Connection *conn)
 {
 	char		cookie[128];
 
+	if (s->d->ui_token == NULL)
+		return send_redirect(conn, "./", NULL);	/* no sessions in this mode */
 	session_drop(MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE));
 	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 			 s->tls ? "; Secure" : "");

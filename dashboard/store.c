@@ -448,6 +448,98 @@ store_finding(PGconn *conn, const Finding *f, const char *source, char *err, siz
 }
 
 /*
+ * Wait samples and failed executions per shape, in hour buckets: what a
+ * statement waits on and how it fails change over hours, not seconds, and
+ * one row per shape and event an hour keeps a fleet's repository small.
+ * Rows of one shape_id (users, toplevel) are summed by the GROUP BY.
+ */
+static bool
+store_waits_errors(PGconn *conn, const Snapshot *s, const char *source, char *err, size_t errlen)
+{
+	Buf			shape,
+				label,
+				count,
+				last;
+	char		end[32];
+	size_t		i;
+	bool		ok = true;
+
+	snprintf(end, sizeof(end), "%lld", (long long) s->interval_end_us);
+	if (s->n_waits > 0)
+	{
+		buf_init(&shape);
+		buf_init(&label);
+		buf_init(&count);
+		buf_init(&last);
+		for (i = 0; i < s->n_waits; i++)
+		{
+			const PgInsights__V1__WaitDelta *w = s->waits[i];
+			char		l[160];
+
+			if (w->samples <= 0)
+				continue;
+			if (w->wait_event[0] == '\0')
+				snprintf(l, sizeof(l), "%s", w->wait_event_type[0] ? w->wait_event_type : "CPU");
+			else
+				snprintf(l, sizeof(l), "%s:%s", w->wait_event_type, w->wait_event);
+			arr_i64(&shape, w->shape_id);
+			arr_str(&label, l);
+			arr_i64(&count, w->samples);
+			arr_i64(&last, w->last_sample_us);
+		}
+		if (shape.len > 0)
+			ok = run(conn,
+					 "INSERT INTO pgi.shape_waits AS w (source_id, bucket, shape_id, wait, samples, last_seen)"
+					 " SELECT $5::int, date_trunc('hour', pgi.us($6::bigint)), sh, lb, sum(n), pgi.us(max(ls))"
+					 " FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[]) AS u(sh, lb, n, ls)"
+					 " GROUP BY sh, lb"
+					 " ON CONFLICT (source_id, bucket, shape_id, wait) DO UPDATE SET samples = w.samples + excluded.samples,"
+					 "  last_seen = greatest(w.last_seen, excluded.last_seen)",
+					 6, (const char *const[]) {arr_end(&shape), arr_end(&label), arr_end(&count), arr_end(&last),
+					 source, end}, NULL, err, errlen);
+		buf_free(&shape);
+		buf_free(&label);
+		buf_free(&count);
+		buf_free(&last);
+		if (!ok)
+			return false;
+	}
+	if (s->n_errors > 0)
+	{
+		buf_init(&shape);
+		buf_init(&label);
+		buf_init(&count);
+		buf_init(&last);
+		for (i = 0; i < s->n_errors; i++)
+		{
+			const PgInsights__V1__ErrorDelta *e = s->errors[i];
+
+			if (e->errors <= 0)
+				continue;
+			arr_i64(&shape, e->shape_id);
+			arr_str(&label, e->sqlstate);
+			arr_i64(&count, e->errors);
+			arr_i64(&last, e->last_error_us);
+		}
+		if (shape.len > 0)
+			ok = run(conn,
+					 "INSERT INTO pgi.shape_errors AS e (source_id, bucket, shape_id, sqlstate, errors, last_seen)"
+					 " SELECT $5::int, date_trunc('hour', pgi.us($6::bigint)), sh, st, sum(n), pgi.us(max(ls))"
+					 " FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[]) AS u(sh, st, n, ls)"
+					 " GROUP BY sh, st"
+					 " ON CONFLICT (source_id, bucket, shape_id, sqlstate) DO UPDATE SET errors = e.errors + excluded.errors,"
+					 "  last_seen = greatest(e.last_seen, excluded.last_seen)",
+					 6, (const char *const[]) {arr_end(&shape), arr_end(&label), arr_end(&count), arr_end(&last),
+					 source, end}, NULL, err, errlen);
+		buf_free(&shape);
+		buf_free(&label);
+		buf_free(&count);
+		buf_free(&last);
+	}
+	return ok;
+}
+
+/*
  * Store a snapshot.  Returns 1 when stored, 0 when the snapshot id was
  * already stored (nothing written), -1 on error (err set; rolled back).
  */
@@ -551,7 +643,8 @@ repo_store_snapshot(PGconn *conn, const Snapshot *s, char *err, size_t errlen)
 	}
 
 	if (!store_shapes(conn, s, source, bucket_us, err, errlen) ||
-		!store_attributions(conn, s, source, err, errlen))
+		!store_attributions(conn, s, source, err, errlen) ||
+		!store_waits_errors(conn, s, source, err, errlen))
 		goto fail;
 
 	snprintf(num[0], 32, "%lld", (long long) bucket_us);

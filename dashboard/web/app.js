@@ -659,6 +659,43 @@
     return box;
   }
 
+  // wait samples as bars: "IO:DataFileRead  62 % (310 samples)"; CPU is running, not waiting
+  function renderWaits(list) {
+    const box = el('div');
+    if (!list || !list.length) {
+      box.appendChild(el('p', 'muted', 'No wait samples for this statement in this range (it ran shorter than the sampling interval, or sampling is off).'));
+      return box;
+    }
+    const max = Math.max(...list.map((w) => Number(w.samples)));
+    for (const w of list) {
+      const row = el('div', 'hrow');
+      row.dataset.wait = w.wait;
+      row.appendChild(el('span', 'hlabel', w.wait === 'CPU' ? 'CPU (running)' : w.wait));
+      const bar = el('span', 'hbar');
+      const fill = el('span', 'hfill');
+      fill.style.width = (max ? (100 * Number(w.samples) / max) : 0).toFixed(1) + '%';
+      bar.appendChild(fill);
+      row.appendChild(bar);
+      row.appendChild(el('span', 'hcount', Number(w.pct).toFixed(1).replace(/\.0$/, '') + ' % (' + fmtInt(w.samples) + ' samples)'));
+      box.appendChild(row);
+    }
+    return box;
+  }
+
+  function renderErrors(list) {
+    if (!list || !list.length) return el('p', 'muted', 'No failed executions in this range.');
+    const ul = el('ul', 'errors');
+    for (const e of list) {
+      const li = el('li');
+      li.dataset.sqlstate = e.sqlstate;
+      li.appendChild(el('code', null, e.sqlstate));
+      li.append(' — ' + fmtInt(e.errors) + ' failed execution' + (Number(e.errors) === 1 ? '' : 's') + ', last ');
+      li.appendChild(agoEl('span', 'ago', e.last_seen));
+      ul.appendChild(li);
+    }
+    return ul;
+  }
+
   function renderDetail(d) {
     const body = $('d-body');
     const frag = $('tpl-detail').content.cloneNode(true);
@@ -683,6 +720,8 @@
     f('sql').textContent = d.shape.query;
     f('attribution').appendChild(renderAttribution(d.attribution));
     f('hist').appendChild(renderHist(s));
+    f('waits').appendChild(renderWaits(d.waits));
+    f('errors').appendChild(renderErrors(d.errors));
     for (const b of frag.querySelectorAll('button[data-copy]')) {
       b.addEventListener('click', () => copyText(b.dataset.copy === 'prompt' ? promptText : d.shape.query, b));
     }
