@@ -32,20 +32,23 @@ try {
   await page.screenshot({ path: path.join(OUT, 'e2e.png') });
   console.log('ok - e2e page shows the workload shape with 200 executions');
   // the sleep's detail: its wait as a labelled bar with its share; the failing INSERT's SQLSTATE
-  await page.click('#d-close');
-  await page.fill('#q', 'e2e_nap');
-  await page.waitForFunction(() => [...document.querySelectorAll('#rows tr[data-shape-id] td[data-col="query"]')]
-    .some((td) => /e2e_nap/.test(td.textContent)), null, { timeout: 10000 });
-  await page.click('#rows tr[data-shape-id]');
+  // open the detail of the row whose statement matches, and wait until the detail shows that statement
+  async function openDetail(q, re) {
+    await page.click('#d-close');
+    await page.waitForSelector('#detail', { state: 'hidden' });
+    await page.fill('#q', q);
+    const row = page.locator('#rows tr[data-shape-id]', { hasText: q });
+    await row.first().waitFor({ timeout: 10000 });
+    await row.first().click();
+    await page.waitForFunction((src) => new RegExp(src).test((document.querySelector('#d-body [data-f="sql"]') || {}).textContent || ''),
+      re.source, { timeout: 10000 });
+  }
+  await openDetail('e2e_nap', /pg_sleep/);
   await page.waitForSelector('#detail:not([hidden]) [data-f="waits"] .hrow[data-wait="Timeout:PgSleep"]', { timeout: 10000 });
   const wait = await page.$eval('[data-f="waits"] .hrow[data-wait="Timeout:PgSleep"]', (r) => r.textContent);
   if (!/^Timeout:PgSleep\s*\d+(\.\d)? % \([\d,]+ samples\)$/.test(wait)) throw new Error('wait row: ' + wait);
   await page.screenshot({ path: path.join(OUT, 'e2e-waits.png') });
-  await page.click('#d-close');
-  await page.fill('#q', 'INSERT INTO uv');
-  await page.waitForFunction(() => [...document.querySelectorAll('#rows tr[data-shape-id] td[data-col="query"]')]
-    .some((td) => /INSERT INTO uv/.test(td.textContent)), null, { timeout: 10000 });
-  await page.click('#rows tr[data-shape-id]');
+  await openDetail('INSERT INTO uv', /INSERT INTO uv/);
   await page.waitForSelector('#detail:not([hidden]) [data-f="errors"] li[data-sqlstate="23505"]', { timeout: 10000 });
   const err = await page.$eval('[data-f="errors"] li[data-sqlstate="23505"]', (li) => li.textContent);
   if (!/^23505 — 3 failed executions, last /.test(err)) throw new Error('error row: ' + err);
